@@ -1,0 +1,3 @@
+namespace LogAnalytics;
+/// <summary>Marker for the LogAnalytics core assembly.</summary>
+public static class CoreAssembly { }
