@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using LogAnalytics.Cli.Commands;
+
+var root = new RootCommand("LogAnalytics: router traffic logs from Kafka into DuckDB, and go / no_go / wait verdicts for canary stages.")
+{
+    RunCommand.Create(),
+    ReplayCommand.Create(),
+    DemoCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,64 @@
+using LogAnalytics.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace LogAnalytics.Cli;
+
+/// <summary>Builds the host and configuration shared by the commands.</summary>
+internal static class AppHost
+{
+    /// <summary>Environment variables with this prefix override settings; <c>__</c> separates sections
+    /// (e.g. <c>LOGANALYTICS_Kafka__BootstrapServers</c>).</summary>
+    public const string EnvironmentPrefix = "LOGANALYTICS_";
+
+    /// <summary>Configuration: appsettings.json beside the executable, then <paramref name="configFile"/>, then
+    /// environment variables, then <paramref name="overrides"/> (used by demo and tests).</summary>
+    /// <exception cref="FileNotFoundException">--config names a file that does not exist.</exception>
+    public static void Configure(IConfigurationBuilder config, string? configFile, IDictionary<string, string?>? overrides = null)
+    {
+        config.Sources.Clear();
+        config.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new FileNotFoundException($"--config {configFile}: no such file", full);
+            }
+            config.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+        config.AddEnvironmentVariables(EnvironmentPrefix);
+        if (overrides is not null)
+        {
+            config.AddInMemoryCollection(overrides);
+        }
+    }
+
+    /// <summary>A worker host: configuration, Serilog and the ingestion pipeline.</summary>
+    public static HostApplicationBuilder CreateWorkerBuilder(string? configFile, IDictionary<string, string?>? overrides = null, bool quietConsole = false)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            DisableDefaults = true,
+        });
+        Configure(builder.Configuration, configFile, overrides);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration, quietConsole));
+        builder.Services.AddLogAnalyticsIngestion(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Serilog from the <c>Serilog</c> section, writing plain lines to stderr (stdout stays for data).</summary>
+    public static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration, bool quietConsole) =>
+        logger.ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                restrictedToMinimumLevel: quietConsole ? LogEventLevel.Warning : LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Verbose);
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Ingestion.Replay;
+using LogAnalytics.Storage;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+
+namespace LogAnalytics.Cli.Commands;
+
+/// <summary><c>loganalytics replay &lt;files&gt;... --db &lt;file&gt;</c>: backfill from NDJSON(.gz), idempotently.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("files") { Description = "NDJSON files (.ndjson, or .ndjson.gz), one event per line.", Arity = ArgumentArity.OneOrMore };
+        var db = new Option<string>("--db") { Description = "The DuckDB file to load into (created if missing).", Required = true };
+        var config = ConfigOption.Create();
+        var command = new Command("replay", "Backfill events from NDJSON files through the same decoder and quarantine as the worker. Replaying a file twice adds nothing.")
+        {
+            files, db, config,
+        };
+        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetRequiredValue(db), parse.GetValue(config), ct)));
+        return command;
+    }
+
+    private static int Run(string[] files, string dbPath, string? configFile, CancellationToken ct)
+    {
+        var missing = files.Where(f => !File.Exists(f)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var f in missing)
+            {
+                Console.Error.WriteLine($"loganalytics replay: {f}: no such file");
+            }
+            return ConfigOption.UsageError;
+        }
+        IngestionOptions ingestion;
+        try
+        {
+            var configuration = new ConfigurationBuilder();
+            AppHost.Configure(configuration, configFile);
+            ingestion = configuration.Build().GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+        }
+        catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
+        {
+            return ConfigOption.Report(ex);
+        }
+
+        DuckDbEventStore store;
+        try
+        {
+            store = DuckDbEventStore.Open(dbPath);
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"loganalytics replay: cannot open {dbPath}: {ex.Message}");
+            Console.Error.WriteLine("  If a worker is running on this file, stop it or replay into another file (DuckDB allows one writer per file).");
+            return 1;
+        }
+        using (store)
+        {
+            var replayer = new FileReplayer(store, new EventDecoder(maxFutureSkew: TimeSpan.FromMinutes(ingestion.MaxFutureSkewMinutes)));
+            var results = new List<ReplayProgress>();
+            try
+            {
+                if (Terminal.IsInteractive)
+                {
+                    AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
+                        {
+                            foreach (var file in files)
+                            {
+                                var task = ctx.AddTask(Path.GetFileName(file), maxValue: Math.Max(1, new FileInfo(file).Length));
+                                results.Add(replayer.Replay(file, new Progress<ReplayProgress>(p =>
+                                {
+                                    task.Value = p.BytesRead;
+                                    task.Description = $"{Path.GetFileName(file)} {p.LinesPerSecond:N0} ev/s";
+                                }), ct));
+                                task.Value = task.MaxValue;
+                            }
+                        });
+                }
+                else
+                {
+                    foreach (var file in files)
+                    {
+                        var lastPrint = DateTime.MinValue;
+                        results.Add(replayer.Replay(file, new InlineProgress<ReplayProgress>(p =>
+                        {
+                            if (DateTime.UtcNow - lastPrint < TimeSpan.FromSeconds(2) && p.BytesRead < p.TotalBytes)
+                            {
+                                return;
+                            }
+                            lastPrint = DateTime.UtcNow;
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"replay {Path.GetFileName(p.File)}: {p.BytesRead / 1048576.0:F1}/{p.TotalBytes / 1048576.0:F1} MB, {p.Lines:N0} lines, {p.LinesPerSecond:N0} events/s"));
+                        }), ct));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("loganalytics replay: cancelled; what was stored stays, and a new replay resumes where this one stopped.");
+                return 130;
+            }
+            catch (InvalidDataException ex)
+            {
+                Console.Error.WriteLine($"loganalytics replay: {ex.Message} (is it really gzip?). Files before it were stored; fix it and replay again.");
+                return 1;
+            }
+            PrintSummary(results, dbPath);
+        }
+        return 0;
+    }
+
+    private static void PrintSummary(List<ReplayProgress> results, string dbPath)
+    {
+        var table = new Table().AddColumns("file", "lines", "stored", "quarantined", "already stored", "events/s");
+        foreach (var r in results)
+        {
+            table.AddRow(Path.GetFileName(r.File), r.Lines.ToString("N0", CultureInfo.InvariantCulture), r.Stored.ToString("N0", CultureInfo.InvariantCulture),
+                r.Quarantined.ToString("N0", CultureInfo.InvariantCulture), r.Skipped.ToString("N0", CultureInfo.InvariantCulture),
+                r.LinesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        Terminal.Write(table);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"replayed {results.Count} file(s) into {dbPath}: {results.Sum(r => r.Stored):N0} events stored, {results.Sum(r => r.Quarantined):N0} quarantined (see table quarantine), {results.Sum(r => r.Skipped):N0} lines already stored"));
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (no synchronisation context hop).</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LogAnalytics.Ingestion;
+
+/// <summary>Configuration section <c>Ingestion</c>: how events are batched into DuckDB.</summary>
+public sealed class IngestionOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Ingestion";
+
+    /// <summary><c>Ingestion:BatchMaxEvents</c>: store a batch once it holds this many messages. Default 5000.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchMaxEvents { get; set; } = 5000;
+
+    /// <summary><c>Ingestion:BatchMaxDelayMs</c>: store a batch at the latest this long after its first message,
+    /// so an event is queryable within about a second at low traffic. Default 500.</summary>
+    [Range(1, 600_000)]
+    public int BatchMaxDelayMs { get; set; } = 500;
+
+    /// <summary><c>Ingestion:MaxFutureSkewMinutes</c>: timestamps further ahead of the worker's clock are quarantined
+    /// as absurd. Default 1440 (a day).</summary>
+    [Range(1, 525_600)]
+    public int MaxFutureSkewMinutes { get; set; } = 1440;
+}

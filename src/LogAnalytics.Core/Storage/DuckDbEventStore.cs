@@ -1,0 +1,284 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+
+namespace LogAnalytics.Storage;
+
+/// <summary>
+/// The DuckDB adapter: applies migrations, stores batches of events together with the offsets they cover in one
+/// transaction (that is the exactly-once guarantee), and answers the stored offsets on partition assignment.
+/// One instance owns the file's write lock; it is not thread-safe (one consume loop or replay uses it).
+/// </summary>
+public sealed class DuckDbEventStore : IDisposable
+{
+    private readonly DuckDBConnection _connection;
+
+    private DuckDbEventStore(DuckDBConnection connection, string path)
+    {
+        _connection = connection;
+        DatabasePath = path;
+    }
+
+    /// <summary>The DuckDB file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>The open connection, for queries on the same file (KPIs, verdicts). Do not use from another thread
+    /// while a batch is written.</summary>
+    internal DuckDBConnection Connection => _connection;
+
+    /// <summary>Opens (creating if needed) the database file and applies pending migrations from sql/migrations.</summary>
+    /// <param name="databasePath">A file path, or <c>:memory:</c>.</param>
+    /// <param name="readOnly">Open without taking the write lock (fails while a worker holds it).</param>
+    /// <exception cref="DuckDBException">The file cannot be opened, e.g. another process holds its lock.</exception>
+    public static DuckDbEventStore Open(string databasePath, bool readOnly = false)
+    {
+        if (!readOnly && databasePath != ":memory:")
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(databasePath));
+            if (!string.IsNullOrEmpty(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+        }
+        var connection = new DuckDBConnection($"Data Source={databasePath}{(readOnly ? ";ACCESS_MODE=READ_ONLY" : "")}");
+        connection.Open();
+        var store = new DuckDbEventStore(connection, databasePath);
+        try
+        {
+            if (!readOnly)
+            {
+                store.Migrate();
+            }
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version in the file (the highest applied migration).</summary>
+    public int SchemaVersion() => Convert.ToInt32(Scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"), CultureInfo.InvariantCulture);
+
+    private void Migrate()
+    {
+        Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)");
+        var applied = SchemaVersion();
+        foreach (var (version, name, sql) in SqlScripts.Migrations().Where(m => m.Version > applied))
+        {
+            using var tx = _connection.BeginTransaction();
+            Execute(sql);
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "INSERT INTO schema_migrations VALUES ($v, $n, now())";
+            cmd.Parameters.Add(new DuckDBParameter("v", version));
+            cmd.Parameters.Add(new DuckDBParameter("n", name));
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    /// <summary>The next offset to read for each stored partition of <paramref name="source"/>.</summary>
+    public IReadOnlyDictionary<int, long> LoadOffsets(string source)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT source_partition, next_offset FROM ingest_offsets WHERE source = $s";
+        cmd.Parameters.Add(new DuckDBParameter("s", source));
+        using var reader = cmd.ExecuteReader();
+        var result = new Dictionary<int, long>();
+        while (reader.Read())
+        {
+            result[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Stores a batch: its events, its quarantined messages and its next offsets, in one transaction.
+    /// Rows at offsets below what is already stored for their partition are skipped, so writing the same
+    /// messages twice (a redelivery after a rebalance, a file replayed again) adds nothing.
+    /// </summary>
+    /// <returns>How many rows of each kind were written (after skipping what was already stored).</returns>
+    public BatchWriteResult Write(IngestBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.NextOffsets.Count == 0)
+        {
+            return default;
+        }
+        var now = DateTimeOffset.UtcNow;
+        using var tx = _connection.BeginTransaction();
+        var stored = LoadStoredOffsets(batch.NextOffsets.Keys);
+        bool IsNew(SourcePosition p) => !stored.TryGetValue((p.Source, p.Partition), out var next) || p.Offset >= next;
+
+        int requests = 0, validations = 0, stages = 0, quarantined = 0;
+        using (var appender = _connection.CreateAppender("requests"))
+        {
+            foreach (var (position, evt) in batch.Events)
+            {
+                if (evt is RequestEvent r && IsNew(position))
+                {
+                    AppendRequest(appender, position, r, now);
+                    requests++;
+                }
+            }
+        }
+        if (batch.Events.Any(e => e.Event is not RequestEvent))
+        {
+            using var validationAppender = _connection.CreateAppender("validations");
+            using var stageAppender = _connection.CreateAppender("stages");
+            foreach (var (position, evt) in batch.Events)
+            {
+                if (!IsNew(position))
+                {
+                    continue;
+                }
+                switch (evt)
+                {
+                    case ValidationEvent v:
+                        AppendValidation(validationAppender, position, v, now);
+                        validations++;
+                        break;
+                    case StageEvent s:
+                        stageAppender.CreateRow()
+                            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
+                            .AppendValue(now).AppendValue(s.Timestamp).AppendValue(s.Experiment)
+                            .AppendValue(s.WeightPercent).AppendValue(s.Attributes)
+                            .EndRow();
+                        stages++;
+                        break;
+                }
+            }
+        }
+        if (batch.Quarantined.Count > 0)
+        {
+            using var appender = _connection.CreateAppender("quarantine");
+            foreach (var q in batch.Quarantined.Where(q => IsNew(q.Position)))
+            {
+                appender.CreateRow()
+                    .AppendValue(q.Position.Source).AppendValue(q.Position.Partition).AppendValue(q.Position.Offset)
+                    .AppendValue(q.ReceivedAt).AppendValue(q.Rejection.Reason).AppendValue(q.Rejection.Detail)
+                    .AppendValue(q.Key).AppendValue(q.Raw)
+                    .EndRow();
+                quarantined++;
+            }
+        }
+        UpsertOffsets(batch.NextOffsets, stored, now);
+        tx.Commit();
+        return new BatchWriteResult(requests, validations, stages, quarantined);
+    }
+
+    private static void AppendRequest(DuckDBAppender appender, SourcePosition position, RequestEvent r, DateTimeOffset now) =>
+        appender.CreateRow()
+            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
+            .AppendValue(now).AppendValue(r.Timestamp).AppendValue(r.Experiment).AppendValue(r.Variant)
+            .AppendValue(r.Endpoint).AppendValue(r.RequestId).AppendValue(r.Model).AppendValue(r.HashBucket)
+            .AppendValue(r.StatusCode).AppendValue(r.LatencyMs).AppendValue(r.TtftMs)
+            .AppendValue(r.PromptTokens).AppendValue(r.CompletionTokens).AppendValue(r.TotalTokens)
+            .AppendValue(r.CostUsd).AppendValue(r.Stream).AppendValue(r.ErrorType).AppendValue(r.Error)
+            .AppendValue(r.RetryCount).AppendValue(r.Attributes)
+            .EndRow();
+
+    private static void AppendValidation(DuckDBAppender appender, SourcePosition position, ValidationEvent v, DateTimeOffset now) =>
+        appender.CreateRow()
+            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
+            .AppendValue(now).AppendValue(v.Timestamp).AppendValue(v.Experiment).AppendValue(v.RequestId)
+            .AppendValue(v.Endpoint).AppendValue(v.ContentMatch).AppendValue(v.FinishReasonMatch)
+            .AppendValue(v.TokensMatch).AppendValue(v.ModelFieldMatch).AppendValue(v.Similarity)
+            .AppendValue(v.Attributes)
+            .EndRow();
+
+    private Dictionary<(string, int), long> LoadStoredOffsets(IEnumerable<(string Source, int Partition)> partitions)
+    {
+        var result = new Dictionary<(string, int), long>();
+        foreach (var source in partitions.Select(p => p.Source).Distinct())
+        {
+            foreach (var (partition, next) in LoadOffsets(source))
+            {
+                result[(source, partition)] = next;
+            }
+        }
+        return result;
+    }
+
+    private void UpsertOffsets(IReadOnlyDictionary<(string Source, int Partition), long> offsets,
+        Dictionary<(string, int), long> stored, DateTimeOffset now)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO ingest_offsets VALUES ($s, $p, $o, $t)
+            ON CONFLICT (source, source_partition) DO UPDATE
+            SET next_offset = greatest(ingest_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
+            """;
+        var s = new DuckDBParameter("s", "");
+        var p = new DuckDBParameter("p", 0);
+        var o = new DuckDBParameter("o", 0L);
+        var t = new DuckDBParameter("t", now);
+        cmd.Parameters.Add(s);
+        cmd.Parameters.Add(p);
+        cmd.Parameters.Add(o);
+        cmd.Parameters.Add(t);
+        foreach (var ((source, partition), next) in offsets)
+        {
+            if (stored.TryGetValue((source, partition), out var old) && old >= next)
+            {
+                continue;
+            }
+            s.Value = source;
+            p.Value = partition;
+            o.Value = next;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Writes a consistent, read-only copy of the database for analysts to <paramref name="snapshotPath"/>:
+    /// copied in one transaction to a temporary file, then renamed over the old snapshot, so a reader never sees
+    /// a half-written batch and never contends for the worker's lock.
+    /// </summary>
+    public void WriteSnapshot(string snapshotPath)
+    {
+        var full = Path.GetFullPath(snapshotPath);
+        var temp = full + ".tmp";
+        File.Delete(temp);
+        File.Delete(temp + ".wal");
+        var source = Convert.ToString(Scalar("SELECT current_database()"), CultureInfo.InvariantCulture)!;
+        Execute($"ATTACH '{temp.Replace("'", "''", StringComparison.Ordinal)}' AS la_snapshot");
+        try
+        {
+            Execute($"COPY FROM DATABASE \"{source.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO la_snapshot");
+        }
+        finally
+        {
+            Execute("DETACH la_snapshot");
+        }
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>Runs a statement.</summary>
+    internal void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query and returns its first value.</summary>
+    internal object? Scalar(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connection.Dispose();
+}
+
+/// <summary>Rows written by one <see cref="DuckDbEventStore.Write"/>.</summary>
+public readonly record struct BatchWriteResult(int Requests, int Validations, int Stages, int Quarantined)
+{
+    /// <summary>All rows written.</summary>
+    public int Total => Requests + Validations + Stages + Quarantined;
+}
