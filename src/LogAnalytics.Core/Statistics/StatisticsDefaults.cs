@@ -5,4 +5,10 @@ internal static class StatisticsDefaults
 {
     /// <summary>Default two-sided error rate of intervals and tests: 0.05 (95 % confidence).</summary>
     public const double Alpha = 0.05;
+
+    /// <summary>
+    /// Relative tolerance within which <see cref="ChiSquareGoodnessOfFit.Test"/> accepts that observed and
+    /// expected totals agree: 1e-8, as scipy.stats.chisquare.
+    /// </summary>
+    public const double ChiSquareTotalRelativeTolerance = 1e-8;
 }
