@@ -7,6 +7,12 @@ internal static class StatisticsDefaults
     public const double Alpha = 0.05;
 
     /// <summary>
+    /// Level of the order-statistic interval from which <see cref="QuantileDifference"/> derives a quantile's
+    /// standard error (Bonett &amp; Price 2002): 0.95. Independent of the level of the reported interval.
+    /// </summary>
+    public const double QuantileStandardErrorLevel = 0.95;
+
+    /// <summary>
     /// Relative tolerance within which <see cref="ChiSquareGoodnessOfFit.Test"/> accepts that observed and
     /// expected totals agree: 1e-8, as scipy.stats.chisquare.
     /// </summary>
