@@ -2,7 +2,7 @@
 """Reference values for the LogAnalytics.Statistics unit tests.
 
 HOW TO REGENERATE
-    apt-get update && apt-get install -y python3-scipy python3-statsmodels python3-numpy
+    apt-get update && apt-get install -y python3-scipy python3-statsmodels python3-numpy python3-mpmath
     cd <repository root>
     /usr/bin/python3 tests/LogAnalytics.Tests/Statistics/reference/make_reference.py
     git diff tests/LogAnalytics.Tests/Fixtures/statistics/
@@ -26,6 +26,10 @@ WHAT EACH FIXTURE IS CHECKED AGAINST
                               df and CI for mean(canary) - mean(baseline): statsmodels CompareMeans
                               .ttest_ind(usevar="unequal") and .tconfint_diff(usevar="unequal")
                               (scipy 1.10 has no df / confidence_interval() on the ttest_ind result).
+                              statsmodels takes its t quantile from scipy 1.10's stdtrit (cdflib), which is only
+                              good to ~1e-9 relative for non-integer df, so the fixture also holds t_critical
+                              solved with mpmath at 40 digits and the bounds built from it (lower_exact,
+                              upper_exact); the tests hold the first to 1e-7 and the second to 1e-9.
     hodges_lehmann.json       python RE-IMPLEMENTATION (not a library): all m*n pairwise differences
                               materialised with numpy, order statistics by np.sort / np.median, tie-corrected
                               sigma of U, z from scipy.stats.norm.ppf. It checks the C# selection algorithm
@@ -43,6 +47,7 @@ import math
 import os
 import sys
 
+import mpmath
 import numpy as np
 import scipy
 import statsmodels
@@ -330,6 +335,15 @@ def holm():
     write("holm.json", "statsmodels.stats.multitest.multipletests(p, method='holm')[1]", cases)
 
 
+def t_two_sided_critical(alpha, df):
+    """t with P(|T_df| > t) = alpha, solved in 40-digit arithmetic (scipy 1.10's t.ppf is good to ~1e-9 only)."""
+    mpmath.mp.dps = 40
+    nu = mpmath.mpf(df)
+    start = float(stats.t.isf(alpha / 2, df))
+    f = lambda t: mpmath.betainc(nu / 2, mpmath.mpf(1) / 2, 0, nu / (nu + t * t), regularized=True) - mpmath.mpf(alpha)
+    return float(mpmath.findroot(f, mpmath.mpf(start)))
+
+
 def welch():
     sets = [(name, x, y) for name, x, y in TWO_SAMPLE
             if len(x) >= 2 and len(y) >= 2 and (np.var(x) > 0 or np.var(y) > 0)]
@@ -344,12 +358,18 @@ def welch():
             t_sm, p_sm, df = cm.ttest_ind(usevar="unequal")
             lo, hi = cm.tconfint_diff(alpha=alpha, usevar="unequal")
             assert abs(t_sm - r.statistic) <= 1e-9 * abs(r.statistic) + 1e-12
+            t_crit = t_two_sided_critical(alpha, df)
+            se = float(cm.std_meandiff_separatevar)
+            diff = float(np.mean(y) - np.mean(x))
             cases.append({"name": f"{name}_alpha{alpha}", "baseline": f"{name}/baseline", "canary": f"{name}/canary", "alpha": alpha,
                           "t": fnum(r.statistic), "p_value": fnum(r.pvalue), "df": fnum(df),
-                          "mean_difference": float(np.mean(y) - np.mean(x)), "lower": fnum(lo), "upper": fnum(hi)})
+                          "mean_difference": diff, "lower": fnum(lo), "upper": fnum(hi), "t_critical": t_crit,
+                          "lower_exact": diff - t_crit * se, "upper_exact": diff + t_crit * se})
     write("welch.json",
           "t, p: scipy.stats.ttest_ind(canary, baseline, equal_var=False); df, CI for mean(canary) - "
-          "mean(baseline): statsmodels CompareMeans(canary, baseline).ttest_ind / tconfint_diff(usevar='unequal')",
+          "mean(baseline): statsmodels CompareMeans(canary, baseline).ttest_ind / tconfint_diff(usevar='unequal'); "
+          "t_critical: mpmath 40-digit root of betainc(df/2, 1/2, df/(df+t^2)) = alpha, lower/upper_exact = "
+          "mean_difference -+ t_critical * se",
           cases, data_of(sets))
 
 
