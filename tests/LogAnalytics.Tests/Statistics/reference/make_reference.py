@@ -38,6 +38,7 @@ WHAT EACH FIXTURE IS CHECKED AGAINST
     quantile_difference.json  python RE-IMPLEMENTATION: numpy.quantile (default 'linear' = Hyndman-Fan type 7),
                               order-statistic indices from scipy.stats.binom.ppf (verified against the cdf),
                               exact coverage from scipy.stats.binom.cdf, z from scipy.stats.norm.ppf.
+    distributions.json        scipy.stats.norm.sf / norm.ppf, scipy.stats.binom.cdf / binom.ppf (the building blocks)
     msprt.json                plain numpy formulas (+ scipy.optimize.brentq for the one-sided bound). This only
                               checks ARITHMETIC of the closed forms; validity is checked by simulation in the tests.
 """
@@ -414,7 +415,25 @@ def msprt():
           "mixture (scipy.optimize.brentq for its boundary); checks arithmetic only, not validity", cases)
 
 
+def distributions():
+    cases = []
+    for z in (-8.0, -1.5, 0.0, 0.3, 1.959963984540054, 5.0, 8.0, 20.0, 37.5):
+        cases.append({"name": f"norm_sf_{z}", "kind": "norm_sf", "x": z, "value": float(stats.norm.sf(z))})
+    for p in (1e-300, 1e-12, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999999):
+        cases.append({"name": f"norm_ppf_{p}", "kind": "norm_ppf", "x": p, "value": float(stats.norm.ppf(p))})
+    for n, q in ((1, 0.5), (5, 0.5), (20, 0.99), (500, 0.99), (2000, 0.95), (100000, 0.5), (123457, 0.999)):
+        for prob in (0.025, 0.975):
+            cases.append({"name": f"binom_ppf_{prob}_{n}_{q}", "kind": "binom_ppf", "n": n, "q": q, "x": prob,
+                          "value": float(binom_ppf(prob, n, q))})
+        for k in sorted({0, n // 3, int(n * q) - 1, int(n * q), n - 1}):
+            if 0 <= k <= n:
+                cases.append({"name": f"binom_cdf_{k}_{n}_{q}", "kind": "binom_cdf", "n": n, "q": q, "x": k,
+                              "value": float(stats.binom.cdf(k, n, q))})
+    write("distributions.json", "scipy.stats.norm.sf / norm.ppf and scipy.stats.binom.cdf / binom.ppf", cases)
+
+
 if __name__ == "__main__":
+    distributions()
     mann_whitney()
     hodges_lehmann()
     quantile_difference()
