@@ -50,6 +50,7 @@ internal static class AppHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration, quietConsole));
         builder.Services.AddLogAnalyticsIngestion(builder.Configuration);
+        builder.Services.AddLogAnalyticsVerdicts(builder.Configuration);
         return builder;
     }
 

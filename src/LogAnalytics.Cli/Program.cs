@@ -5,6 +5,8 @@ var root = new RootCommand("LogAnalytics: router traffic logs from Kafka into Du
 {
     RunCommand.Create(),
     ReplayCommand.Create(),
+    VerdictCommand.Create(),
+    SimulateCommand.Create(),
     DemoCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -11,6 +11,24 @@ public sealed class EventStoreProvider(IOptions<StorageOptions> options) : IDisp
     /// <summary>The store; opening it applies migrations.</summary>
     public DuckDbEventStore Store => _store.Value;
 
+    /// <summary>A second connection to the same database (same in-process instance), for readers on another thread
+    /// such as the verdict worker. The caller disposes it.</summary>
+    public DuckDB.NET.Data.DuckDBConnection OpenConnection()
+    {
+        var store = Store;
+        if (store.DatabasePath == ":memory:")
+        {
+            lock (_store)
+            {
+                return store.Connection.Duplicate();
+            }
+        }
+        // DuckDB.NET shares one database instance per file within the process, so this is the same database.
+        var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={store.DatabasePath}");
+        connection.Open();
+        return connection;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -1,0 +1,14 @@
+-- The requests of one experiment in its evaluation window (from the current stage's start to $as_of), each put on a
+-- side: the event's variant when it has one, else the configured endpoint names. side is NULL when neither decides.
+SELECT
+    CASE
+        WHEN variant IS NOT NULL THEN variant
+        WHEN endpoint = $baseline_endpoint THEN 'baseline'
+        WHEN endpoint = $canary_endpoint THEN 'canary'
+    END AS side,
+    endpoint,
+    latency_ms,
+    error_class
+FROM requests_classified
+WHERE experiment_id = $experiment
+  AND ts >= $window_from AND ts <= $as_of;

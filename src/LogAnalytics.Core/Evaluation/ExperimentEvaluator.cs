@@ -1,0 +1,80 @@
+using LogAnalytics.Experiments;
+using LogAnalytics.Kpis;
+using LogAnalytics.Verdicts;
+
+namespace LogAnalytics.Evaluation;
+
+/// <summary>
+/// The judge's pipeline for one experiment, as of a time (pure): sample -> SRM -> one check per guardrail ->
+/// sequential judgement with Holm across guardrails -> decision policy -> verdict.
+/// </summary>
+public sealed class ExperimentEvaluator
+{
+    private readonly Dictionary<string, IGuardrailCheck> _checks;
+
+    /// <summary>An evaluator with the given checks (one per metric name).</summary>
+    public ExperimentEvaluator(IEnumerable<IGuardrailCheck> checks) =>
+        _checks = checks.ToDictionary(c => c.Metric, StringComparer.Ordinal);
+
+    /// <summary>An evaluator with every built-in check.</summary>
+    public static ExperimentEvaluator CreateDefault() => new(GuardrailChecks.All());
+
+    /// <summary>The metric names this evaluator knows.</summary>
+    public IReadOnlySet<string> Metrics => _checks.Keys.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Evaluates one experiment.</summary>
+    /// <param name="experiment">Its settings.</param>
+    /// <param name="sample">Its data in the window.</param>
+    /// <param name="previous">The previous decision (for no flapping), or null.</param>
+    public Verdict Evaluate(ExperimentDefinition experiment, ExperimentSample sample, PreviousDecision? previous)
+    {
+        var srm = SampleRatio.Check(sample);
+        var measurements = experiment.Guardrails.Select(g => Measure(g, sample)).ToList();
+        var judged = SequentialJudge.Judge(measurements, experiment.Alpha);
+        var (decision, reasons, estimate) = VerdictPolicy.Decide(experiment, sample, srm, judged, previous);
+        var dwellRequired = experiment.DwellFor(sample.Stage.WeightPercent);
+        return new Verdict
+        {
+            Experiment = experiment.Id,
+            Decision = decision,
+            CurrentStage = sample.Stage.WeightPercent,
+            NextStage = experiment.NextStage(sample.Stage.WeightPercent),
+            EvaluatedAt = sample.AsOf,
+            Window = new VerdictWindow(sample.Stage.StartedAt, sample.AsOf),
+            Samples = new VerdictSamples(sample.Baseline.Requests, sample.Canary.Requests),
+            Srm = srm,
+            Checks = judged.Select(j => j.Check).ToList(),
+            Reasons = reasons,
+            Stage = new StageDetails(sample.Stage.StartedAt, sample.Stage.Source switch
+            {
+                StageSource.Event => "stage_event",
+                StageSource.Configuration => "configuration",
+                _ => "first_stage",
+            }, Math.Round(dwellRequired.TotalHours, 3), Math.Round((sample.AsOf - sample.Stage.StartedAt).TotalHours, 3)),
+            Endpoints = new VerdictEndpoints(sample.Baseline.Endpoints, sample.Canary.Endpoints),
+            Estimate = decision == Decisions.Wait ? estimate : null,
+            DefaultsUsed = experiment.UsesDefaults,
+        };
+    }
+
+    private Measurement Measure(Guardrail guardrail, ExperimentSample sample)
+    {
+        if (!_checks.TryGetValue(guardrail.Metric, out var check))
+        {
+            return new NotComputable(guardrail, $"{guardrail.Metric}: no such metric in this version.");
+        }
+        if (sample.Baseline.Requests == 0 || sample.Canary.Requests == 0)
+        {
+            return new NotComputable(guardrail, $"{guardrail.Metric}: no data on {(sample.Canary.Requests == 0 ? "the canary" : "the baseline")} yet.");
+        }
+        try
+        {
+            return check.Measure(sample, guardrail);
+        }
+        catch (Exception ex) when (ex is ArithmeticException or ArgumentException or InvalidOperationException)
+        {
+            // One metric's failure is an inconclusive check, not a dead worker.
+            return new NotComputable(guardrail, $"{guardrail.Metric} could not be computed: {ex.Message}");
+        }
+    }
+}

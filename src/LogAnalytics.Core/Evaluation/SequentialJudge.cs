@@ -1,0 +1,132 @@
+using System.Globalization;
+using LogAnalytics.Experiments;
+using LogAnalytics.Statistics;
+using LogAnalytics.Verdicts;
+
+namespace LogAnalytics.Evaluation;
+
+/// <summary>
+/// Turns guardrail estimates into pass / fail / inconclusive with always-valid inference, so the decision keeps its
+/// error rate however often the worker looks (mixture SPRT, Johari, Pekelis &amp; Walsh 2017; the interval is the dual
+/// confidence sequence).
+/// <list type="bullet">
+/// <item>fail: the always-valid p-value of "degradation ≤ margin", Holm-adjusted across the guardrails, is below alpha
+/// (equivalently, without the adjustment, the interval lies wholly beyond the margin).</item>
+/// <item>pass: the interval's worse end is within the margin (non-inferiority; go needs every guardrail to pass, an
+/// intersection-union test that needs no multiplicity correction).</item>
+/// <item>otherwise inconclusive.</item>
+/// </list>
+/// The mixture variance τ² is the squared margin on the decision scale: the test is most sensitive to effects about the
+/// size of the margin.
+/// </summary>
+public static class SequentialJudge
+{
+    /// <summary>τ used when a margin is 0.</summary>
+    public const double DefaultMixtureScale = 0.05;
+
+    /// <summary>Judges every measurement.</summary>
+    public static IReadOnlyList<JudgedGuardrail> Judge(IReadOnlyList<Measurement> measurements, double alpha)
+    {
+        var sequential = new double?[measurements.Count];
+        var intervals = new (double Low, double High, double Radius)?[measurements.Count];
+        for (var i = 0; i < measurements.Count; i++)
+        {
+            if (measurements[i].Estimate is not { } e || !(e.Variance > 0) || double.IsNaN(e.Degradation))
+            {
+                continue;
+            }
+            var tau = e.DecisionMargin > 0 ? e.DecisionMargin : DefaultMixtureScale;
+            var test = MixtureSequentialTest.TwoSided(e.Degradation, e.Variance, e.DecisionMargin, tau * tau, alpha);
+            if (!test.IsComputable)
+            {
+                continue;
+            }
+            // One-sided use of the two-sided sequence: only evidence of degradation beyond the margin counts against
+            // the canary (rejecting on one side only keeps the error rate at or below alpha).
+            sequential[i] = e.Degradation > e.DecisionMargin ? test.PValue : 1.0;
+            var cs = test.ConfidenceSequence;
+            intervals[i] = (cs.Lower, cs.Upper, (cs.Upper - cs.Lower) / 2);
+        }
+        var present = Enumerable.Range(0, measurements.Count).Where(i => sequential[i] is not null).ToList();
+        var adjusted = new double?[measurements.Count];
+        if (present.Count > 0)
+        {
+            var holm = Holm.Adjust(present.Select(i => sequential[i]!.Value).ToArray());
+            for (var k = 0; k < present.Count; k++)
+            {
+                adjusted[present[k]] = holm[k];
+            }
+        }
+
+        var result = new List<JudgedGuardrail>(measurements.Count);
+        for (var i = 0; i < measurements.Count; i++)
+        {
+            var m = measurements[i];
+            if (m.Estimate is not { } e || intervals[i] is not { } ci)
+            {
+                var missing = m.Missing ?? new NotComputable(m.Estimate!.Guardrail, $"{m.Estimate.Guardrail.Metric}: the data show no variation to test yet.", m.Estimate.Baseline, m.Estimate.Canary);
+                result.Add(new JudgedGuardrail(new MetricCheck
+                {
+                    Metric = missing.Guardrail.Metric,
+                    Baseline = missing.Baseline,
+                    Canary = missing.Canary,
+                    RelativeChange = Relative(missing.Baseline, missing.Canary),
+                    Margin = missing.Guardrail.Margin,
+                    Scale = missing.Guardrail.Relative ? "relative" : "absolute",
+                    Test = "none",
+                    Outcome = Outcomes.Inconclusive,
+                    Reason = missing.Reason,
+                }, m.Estimate, null));
+                continue;
+            }
+            var outcome = adjusted[i] < alpha ? Outcomes.Fail
+                : ci.High <= e.DecisionMargin ? Outcomes.Pass
+                : Outcomes.Inconclusive;
+            var low = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.High : ci.Low);
+            var high = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.Low : ci.High);
+            var check = new MetricCheck
+            {
+                Metric = e.Guardrail.Metric,
+                Baseline = e.Baseline,
+                Canary = e.Canary,
+                RelativeChange = Relative(e.Baseline, e.Canary),
+                CiLow = low,
+                CiHigh = high,
+                Margin = e.Guardrail.Margin,
+                Scale = e.Guardrail.Relative ? "relative" : "absolute",
+                PValue = e.FixedHorizonPValue,
+                SequentialPValue = adjusted[i],
+                Test = e.Test,
+                Outcome = outcome,
+                Reason = Explain(e, outcome, low, high, alpha),
+                Details = e.Details,
+            };
+            result.Add(new JudgedGuardrail(check, e, ci.Radius));
+        }
+        return result;
+    }
+
+    private static double? Relative(double? baseline, double? canary) =>
+        baseline is { } b && canary is { } c && b != 0 ? c / b - 1 : null;
+
+    private static string Explain(GuardrailEstimate e, string outcome, double low, double high, double alpha)
+    {
+        var g = e.Guardrail;
+        var confidence = (1 - alpha).ToString("P0", CultureInfo.InvariantCulture);
+        string Fmt(double v) => g.Relative ? v.ToString("+0.0 %;-0.0 %;0 %", CultureInfo.InvariantCulture) : (v * 100).ToString("+0.00 'pp';-0.00 'pp';0 'pp'", CultureInfo.InvariantCulture);
+        var values = $"canary {Value(g.Metric, e.Canary)} vs baseline {Value(g.Metric, e.Baseline)}";
+        var margin = g.Relative ? g.Margin.ToString("0.# %", CultureInfo.InvariantCulture) : (g.Margin * 100).ToString("0.## 'pp'", CultureInfo.InvariantCulture);
+        var worse = g.HigherIsBetter ? "lower" : "higher";
+        return outcome switch
+        {
+            Outcomes.Fail => $"{g.Metric} is worse on the canary beyond its {margin} margin: {values}; with {confidence} sequential confidence the change is between {Fmt(low)} and {Fmt(high)}.",
+            Outcomes.Pass => $"{g.Metric} is within its {margin} margin: {values}; with {confidence} sequential confidence the canary is at most {Fmt(g.HigherIsBetter ? low : high)} {worse}.",
+            _ => $"{g.Metric} is not yet decided: {values}; the change is between {Fmt(low)} and {Fmt(high)} ({confidence} sequential), which still straddles the {margin} margin.",
+        };
+    }
+
+    private static string Value(string metric, double v) => metric.StartsWith("latency", StringComparison.Ordinal)
+        ? v.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
+        : metric.EndsWith("_rate", StringComparison.Ordinal) ? v.ToString("0.###%", CultureInfo.InvariantCulture)
+        : v.ToString("G4", CultureInfo.InvariantCulture);
+}

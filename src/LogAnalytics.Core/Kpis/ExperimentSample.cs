@@ -1,0 +1,58 @@
+namespace LogAnalytics.Kpis;
+
+/// <summary>What one side of an experiment did in the evaluation window.</summary>
+/// <param name="Endpoints">The endpoint names seen on this side.</param>
+/// <param name="LatenciesMs">Every request's latency, sorted ascending.</param>
+/// <param name="ErrorsByClass">Failed requests per error class (see sql/migrations/0002: timeout_transport, rate_limit,
+/// auth, bad_request, client_other, server, other).</param>
+public sealed record ArmSample(IReadOnlyList<string> Endpoints, double[] LatenciesMs, IReadOnlyDictionary<string, long> ErrorsByClass)
+{
+    /// <summary>Requests on this side.</summary>
+    public long Requests => LatenciesMs.Length;
+
+    /// <summary>Failed requests (all classes).</summary>
+    public long Errors => ErrorsByClass.Values.Sum();
+
+    /// <summary>Failed share; 0 without requests.</summary>
+    public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+
+    /// <summary>No requests.</summary>
+    public static ArmSample Empty { get; } = new([], [], new Dictionary<string, long>());
+}
+
+/// <summary>Where the current stage came from.</summary>
+public enum StageSource
+{
+    /// <summary>A <c>kind: "stage"</c> event from rollout tooling.</summary>
+    Event,
+    /// <summary><c>Experiments:Items:N:CurrentStage</c>.</summary>
+    Configuration,
+    /// <summary>Nothing said: the first configured stage.</summary>
+    FirstStage,
+}
+
+/// <summary>The current stage of an experiment.</summary>
+/// <param name="WeightPercent">The canary's weight in percent.</param>
+/// <param name="StartedAt">When the stage began; the evaluation window starts here.</param>
+/// <param name="Source">Who said so.</param>
+public sealed record StageInfo(double WeightPercent, DateTimeOffset StartedAt, StageSource Source);
+
+/// <summary>Everything the evaluator needs about one experiment as of a time: pure data, read from DuckDB by
+/// <see cref="ExperimentSampleReader"/> or built by simulations.</summary>
+public sealed record ExperimentSample
+{
+    /// <summary>The experiment.</summary>
+    public required string Experiment { get; init; }
+    /// <summary>The time the sample is as of (window end).</summary>
+    public required DateTimeOffset AsOf { get; init; }
+    /// <summary>The current stage.</summary>
+    public required StageInfo Stage { get; init; }
+    /// <summary>Baseline side.</summary>
+    public required ArmSample Baseline { get; init; }
+    /// <summary>Canary side.</summary>
+    public required ArmSample Canary { get; init; }
+    /// <summary>Requests in the window that neither a variant nor the configured endpoint names put on a side.</summary>
+    public long Unassigned { get; init; }
+    /// <summary>Endpoints of the unassigned requests.</summary>
+    public IReadOnlyList<string> UnassignedEndpoints { get; init; } = [];
+}

@@ -1,0 +1,116 @@
+using DuckDB.NET.Data;
+using LogAnalytics.Experiments;
+using LogAnalytics.Storage;
+
+namespace LogAnalytics.Kpis;
+
+/// <summary>Reads an <see cref="ExperimentSample"/> from DuckDB with the queries in sql/queries (the DuckDB adapter of
+/// the KPI step). Uses only events at or before the as-of time.</summary>
+public sealed class ExperimentSampleReader(DuckDBConnection connection)
+{
+    /// <summary>Experiments with request events at or before <paramref name="asOf"/>.</summary>
+    public IReadOnlyList<string> ExperimentsSeen(DateTimeOffset asOf)
+    {
+        using var cmd = Command("queries/experiments_seen.sql", ("as_of", asOf));
+        using var reader = cmd.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read())
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
+    }
+
+    /// <summary>Reads the current stage and the window's requests of <paramref name="experiment"/>.</summary>
+    public ExperimentSample Read(ExperimentDefinition experiment, DateTimeOffset asOf)
+    {
+        var stage = CurrentStage(experiment, asOf);
+        var latencies = new Dictionary<string, List<double>> { ["baseline"] = new(), ["canary"] = new() };
+        var errors = new Dictionary<string, Dictionary<string, long>> { ["baseline"] = new(), ["canary"] = new() };
+        var endpoints = new Dictionary<string, HashSet<string>> { ["baseline"] = new(), ["canary"] = new(), [""] = new() };
+        long unassigned = 0;
+        using (var cmd = Command("queries/experiment_window_requests.sql",
+                   ("experiment", experiment.Id), ("window_from", stage.StartedAt), ("as_of", asOf),
+                   ("baseline_endpoint", (object?)experiment.BaselineEndpoint ?? DBNull.Value),
+                   ("canary_endpoint", (object?)experiment.CanaryEndpoint ?? DBNull.Value)))
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var side = reader.IsDBNull(0) ? null : reader.GetString(0);
+                var endpoint = reader.GetString(1);
+                if (side is null || !latencies.ContainsKey(side))
+                {
+                    unassigned++;
+                    endpoints[""].Add(endpoint);
+                    continue;
+                }
+                latencies[side].Add(reader.GetDouble(2));
+                endpoints[side].Add(endpoint);
+                if (!reader.IsDBNull(3))
+                {
+                    var cls = reader.GetString(3);
+                    errors[side][cls] = errors[side].GetValueOrDefault(cls) + 1;
+                }
+            }
+        }
+        ArmSample Arm(string side)
+        {
+            var values = latencies[side].ToArray();
+            Array.Sort(values);
+            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]);
+        }
+        return new ExperimentSample
+        {
+            Experiment = experiment.Id,
+            AsOf = asOf,
+            Stage = stage,
+            Baseline = Arm("baseline"),
+            Canary = Arm("canary"),
+            Unassigned = unassigned,
+            UnassignedEndpoints = endpoints[""].Order(StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    private StageInfo CurrentStage(ExperimentDefinition experiment, DateTimeOffset asOf)
+    {
+        using (var cmd = Command("queries/current_stage.sql", ("experiment", experiment.Id), ("as_of", asOf)))
+        using (var reader = cmd.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                return new StageInfo(reader.GetDouble(0), reader.GetFieldValue<DateTimeOffset>(1), StageSource.Event);
+            }
+        }
+        var start = experiment.ConfiguredStageStart ?? FirstEvent(experiment.Id, asOf) ?? asOf;
+        return experiment.ConfiguredStage is { } configured
+            ? new StageInfo(configured, start, StageSource.Configuration)
+            : new StageInfo(experiment.Stages[0], start, StageSource.FirstStage);
+    }
+
+    private DateTimeOffset? FirstEvent(string experiment, DateTimeOffset asOf)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT min(ts) FROM requests WHERE coalesce(experiment, 'default') = $experiment AND ts <= $as_of";
+        cmd.Parameters.Add(new DuckDBParameter("experiment", experiment));
+        cmd.Parameters.Add(new DuckDBParameter("as_of", asOf));
+        var value = cmd.ExecuteScalar();
+        return value is null or DBNull ? null : value switch
+        {
+            DateTimeOffset d => d,
+            DateTime dt => new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)),
+            _ => null,
+        };
+    }
+
+    private DuckDBCommand Command(string script, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = SqlScripts.Load(script);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.Add(new DuckDBParameter(name, value));
+        }
+        return cmd;
+    }
+}

@@ -1,0 +1,118 @@
+using LogAnalytics.Evaluation;
+using LogAnalytics.Experiments;
+using LogAnalytics.Ingestion.Kafka;
+using LogAnalytics.Storage;
+using LogAnalytics.Verdicts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LogAnalytics.Publishing;
+
+/// <summary>Re-evaluates every experiment each <c>Experiments:EvaluationIntervalSeconds</c>, appends the verdicts to the
+/// <c>verdicts</c> table and publishes them to <c>Kafka:VerdictTopic</c> keyed by experiment.</summary>
+internal sealed class VerdictWorker(
+    IOptions<ExperimentsOptions> experiments,
+    IOptions<KafkaOptions> kafka,
+    EventStoreProvider storeProvider,
+    VerdictFeed feed,
+    TimeProvider clock,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _log = loggerFactory.CreateLogger<VerdictWorker>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var connection = storeProvider.OpenConnection();
+        var service = new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault());
+        using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
+        var interval = TimeSpan.FromSeconds(experiments.Value.EvaluationIntervalSeconds);
+        using var timer = new PeriodicTimer(interval, clock);
+        do
+        {
+            EvaluateAll(service, publisher);
+        }
+        while (await WaitNext(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitNext(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void EvaluateAll(VerdictService service, VerdictPublisher publisher)
+    {
+        var asOf = clock.GetUtcNow();
+        IReadOnlyList<string> ids;
+        try
+        {
+            ids = service.Experiments(asOf);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Could not list experiments in the database: {Error}; retrying at the next evaluation", ex.Message);
+            return;
+        }
+        foreach (var id in ids)
+        {
+            try
+            {
+                var verdict = service.Evaluate(id, asOf);
+                service.Record(verdict);
+                var published = publisher.Publish(verdict);
+                var changed = feed.Update(verdict);
+                if (changed)
+                {
+                    _log.LogInformation("Experiment {Experiment} at {Stage} %: {Decision}. {Reason}",
+                        id, verdict.CurrentStage, verdict.Decision, verdict.Reasons.FirstOrDefault());
+                }
+                else
+                {
+                    _log.LogDebug("Experiment {Experiment}: {Decision} (published: {Published})", id, verdict.Decision, published);
+                }
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "Evaluating experiment {Experiment} failed: {Error}. Other experiments go on; check its settings under Experiments:Items",
+                    id, ex.Message);
+            }
+        }
+    }
+}
+
+/// <summary>The latest verdict per experiment, for the live view and health; thread-safe.</summary>
+public sealed class VerdictFeed
+{
+    private readonly Dictionary<string, Verdict> _latest = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <summary>The latest verdicts.</summary>
+    public IReadOnlyList<Verdict> Latest()
+    {
+        lock (_lock)
+        {
+            return _latest.Values.OrderBy(v => v.Experiment, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Records a verdict; true when the decision or stage changed.</summary>
+    public bool Update(Verdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        lock (_lock)
+        {
+            var changed = !_latest.TryGetValue(verdict.Experiment, out var old)
+                || old.Decision != verdict.Decision || old.CurrentStage != verdict.CurrentStage;
+            _latest[verdict.Experiment] = verdict;
+            return changed;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using LogAnalytics.Cli;
+using LogAnalytics.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LogAnalytics.IntegrationTests.Support;
+
+/// <summary>The real worker host (the same one `loganalytics run` builds), in-process, with test settings layered on top.</summary>
+public sealed class WorkerHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private WorkerHost(IHost host) => _host = host;
+
+    public IngestionStatistics Statistics => _host.Services.GetRequiredService<IngestionStatistics>();
+
+    public static async Task<WorkerHost> StartAsync(IDictionary<string, string?> settings)
+    {
+        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides: settings, quietConsole: true);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new WorkerHost(host);
+    }
+
+    /// <summary>Settings for a worker on <paramref name="bootstrap"/> reading <paramref name="topic"/> into <paramref name="dbPath"/>.</summary>
+    public static Dictionary<string, string?> Settings(string bootstrap, string topic, string dbPath, IReadOnlyDictionary<string, string> clientOverrides, string? group = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = bootstrap,
+            ["Kafka:Topics:0"] = topic,
+            ["Kafka:GroupId"] = group ?? $"{topic}-group",
+            ["Kafka:DeadLetterTopic"] = $"{topic}-dlq",
+            ["Kafka:VerdictTopic"] = $"{topic}-verdicts",
+            ["Kafka:Client:session.timeout.ms"] = "10000",
+            ["Kafka:Client:heartbeat.interval.ms"] = "1000",
+            ["Storage:DatabasePath"] = dbPath,
+            ["Storage:SnapshotIntervalSeconds"] = "0",
+            ["Ingestion:BatchMaxDelayMs"] = "200",
+            ["Ingestion:BatchMaxEvents"] = "500",
+            ["Experiments:EvaluationIntervalSeconds"] = "3600",
+        };
+        foreach (var (key, value) in clientOverrides)
+        {
+            settings[$"Kafka:Client:{key}"] = value;
+        }
+        return settings;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(TimeSpan.FromSeconds(60));
+        _host.Dispose();
+    }
+}
