@@ -8,6 +8,7 @@ public sealed class IngestionStatistics
     private long _stored;
     private long _quarantined;
     private long _batches;
+    private int _assignedPartitions;
 
     /// <summary>Messages read from Kafka (or files).</summary>
     public long Consumed => Interlocked.Read(ref _consumed);
@@ -23,6 +24,11 @@ public sealed class IngestionStatistics
 
     /// <summary>Batches committed.</summary>
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Partitions this worker currently owns (0 before the first assignment or after losing them all).</summary>
+    public int AssignedPartitions => Volatile.Read(ref _assignedPartitions);
+
+    internal void RecordAssignment(int partitions) => Volatile.Write(ref _assignedPartitions, partitions);
 
     internal void RecordConsumed(bool accepted)
     {

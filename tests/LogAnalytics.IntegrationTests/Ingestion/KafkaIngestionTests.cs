@@ -116,6 +116,8 @@ public sealed class KafkaIngestionTests(KafkaFixture kafka, ITestOutputHelper ou
 
         // A second worker joins the group: partitions are revoked and reassigned while traffic flows.
         var second = await WorkerHost.StartAsync(settings);
+        await Eventually.UntilAsync(() => second.Statistics.AssignedPartitions > 0 && first.Statistics.AssignedPartitions is > 0 and < 4, Deadline,
+            () => $"partitions not split yet: first owns {first.Statistics.AssignedPartitions}, second {second.Statistics.AssignedPartitions}");
         await Produce(1000, 1000);
         await Eventually.UntilAsync(() => StoredCount(db) == 2000 && second.Statistics.Stored > 0, Deadline,
             () => $"{StoredCount(db)} of 2000 stored; second worker stored {second.Statistics.Stored}");

@@ -16,7 +16,7 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public static async Task<WorkerHost> StartAsync(IDictionary<string, string?> settings)
     {
-        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides: settings, quietConsole: true);
+        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");
         var host = builder.Build();
         await host.StartAsync();
         return new WorkerHost(host);

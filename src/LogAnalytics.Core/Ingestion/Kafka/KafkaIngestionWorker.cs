@@ -57,9 +57,18 @@ internal sealed class KafkaIngestionWorker(
         var decoder = new EventDecoder(clock, TimeSpan.FromMinutes(_options.MaxFutureSkewMinutes));
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(store, partitions))
+            .SetPartitionsAssignedHandler((c, partitions) =>
+            {
+                var positions = OnAssigned(store, partitions);
+                statistics.RecordAssignment(c.Assignment.Count + partitions.Count);
+                return positions;
+            })
             .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, store, deadLetters, partitions))
-            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetPartitionsLostHandler((_, partitions) =>
+            {
+                OnLost(partitions);
+                statistics.RecordAssignment(0);
+            })
             .SetErrorHandler((_, e) => OnError(e))
             .Build();
 
@@ -213,6 +222,7 @@ internal sealed class KafkaIngestionWorker(
         {
             _nextOffsets.Remove((p.Topic, p.Partition.Value));
         }
+        statistics.RecordAssignment(Math.Max(0, consumer.Assignment.Count - partitions.Count));
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
