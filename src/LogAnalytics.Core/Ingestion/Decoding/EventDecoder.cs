@@ -540,7 +540,8 @@ public sealed class EventDecoder
     /// <summary>.NET parses at most 7 fractional digits; Go and others write 9.</summary>
     private static string TrimFraction(string text)
     {
-        var dot = text.IndexOf('.', 10);
+        // Shorter text cannot be a date with a fraction (and IndexOf would throw past its end).
+        var dot = text.Length > 10 ? text.IndexOf('.', 10) : -1;
         if (dot < 0)
         {
             return text;
