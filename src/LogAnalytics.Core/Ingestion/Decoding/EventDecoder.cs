@@ -327,6 +327,7 @@ public sealed class EventDecoder
                 rejection = new DecodeRejection(RejectionReasons.InvalidType, $"{v.Name} must be a number, not {v.Describe()}");
                 return false;
             }
+            fields[(int)field] = v with { Used = true };
             return true;
         }
 
