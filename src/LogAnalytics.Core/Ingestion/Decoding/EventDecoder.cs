@@ -70,7 +70,7 @@ public sealed class EventDecoder
                 var start = (int)reader.TokenStartIndex;
                 if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
                 {
-                    var value = ReadValue(ref reader, utf8Json, start);
+                    var value = ReadValue(ref reader, utf8Json, start, field is Field.Timestamp or Field.RequestId ? null : state);
                     fields[(int)field] = value with { Name = name ?? FieldNames.NameOf(field, nameBytes) };
                 }
                 else
@@ -122,12 +122,17 @@ public sealed class EventDecoder
         }
     }
 
-    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start)
+    /// <summary>Reads the value the reader is on. <paramref name="interning"/> shares short repeated strings
+    /// (endpoint, model, experiment...); it is null for values unique per message (timestamp, request id).</summary>
+    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start, DecodeState? interning)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return new FieldValue(ValueKind.String, reader.GetString(), 0, Raw: null);
+                var text = interning is not null && !reader.ValueIsEscaped && interning.TryIntern(reader.ValueSpan, out var shared)
+                    ? shared
+                    : reader.GetString();
+                return new FieldValue(ValueKind.String, text, 0, Raw: null);
             case JsonTokenType.Number:
                 // The number's text is only needed in rare cases (kept in attributes, an error message, a number
                 // given for a string field): remember where it is instead of copying it.
@@ -718,7 +723,38 @@ public sealed class EventDecoder
             _writer.WriteEndObject();
             _writer.Flush();
             _started = false;
-            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+            return TryIntern(_buffer.WrittenSpan, out var shared) ? shared : Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
+
+        /// <summary>
+        /// A direct-mapped cache of short ASCII strings seen on this thread. Routers repeat the same few endpoint,
+        /// model and experiment names (and often the same attributes) millions of times; sharing one string each
+        /// saves the allocation and, above all, the garbage collector's work on batches that live until stored.
+        /// </summary>
+        private readonly string?[] _interned = new string?[1024];
+
+        /// <summary>The shared string for <paramref name="utf8"/>, when it is short plain ASCII.</summary>
+        public bool TryIntern(ReadOnlySpan<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+        {
+            value = null;
+            if (utf8.Length > 128)
+            {
+                return false;
+            }
+            var hash = new HashCode();
+            hash.AddBytes(utf8);
+            ref var slot = ref _interned[hash.ToHashCode() & (_interned.Length - 1)];
+            if (slot is not null && System.Text.Ascii.Equals(utf8, slot))
+            {
+                value = slot;
+                return true;
+            }
+            if (!System.Text.Ascii.IsValid(utf8))
+            {
+                return false;
+            }
+            value = slot = Encoding.ASCII.GetString(utf8);
+            return true;
         }
     }
 }
