@@ -4,7 +4,7 @@ namespace LogAnalytics.Benchmarks;
 
 /// <summary>The benchmark's command line: a mode, then <c>--name value</c> pairs (<c>--client</c> may repeat).</summary>
 internal sealed record BenchmarkArguments(string Mode, long Events, string? Directory, bool Keep, string? Bootstrap,
-    IReadOnlyDictionary<string, string> Client, TimeSpan Timeout, int? BatchLines)
+    IReadOnlyDictionary<string, string> Client, TimeSpan Timeout, int? BatchLines, IReadOnlyDictionary<string, string> Settings)
 {
     public static BenchmarkArguments Parse(string[] args)
     {
@@ -19,6 +19,7 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
         var timeout = TimeSpan.FromMinutes(10);
         var client = new Dictionary<string, string>(StringComparer.Ordinal);
         int? batchLines = null;
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 1; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -42,6 +43,15 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
                 case "--timeout":
                     timeout = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
                     break;
+                case "--set":
+                    var setting = Value();
+                    var at = setting.IndexOf('=', StringComparison.Ordinal);
+                    if (at <= 0)
+                    {
+                        throw new ArgumentException($"--set {setting}: expected Section:Key=value");
+                    }
+                    settings[setting[..at]] = setting[(at + 1)..];
+                    break;
                 case "--client":
                     var pair = Value();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);
@@ -59,7 +69,7 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
         {
             throw new ArgumentException("--events must be >= 1");
         }
-        return new BenchmarkArguments(args[0], events, directory, keep, bootstrap, client, timeout, batchLines);
+        return new BenchmarkArguments(args[0], events, directory, keep, bootstrap, client, timeout, batchLines, settings);
     }
 
     /// <summary>A fresh folder for this run's files.</summary>

@@ -166,6 +166,10 @@ internal static class KafkaBenchmark
         {
             overrides[$"Kafka:Client:{key}"] = value;
         }
+        foreach (var (key, value) in args.Settings)
+        {
+            overrides[key] = value; // e.g. --set Ingestion:BatchMaxEvents=50000
+        }
         using var host = AppHost.CreateWorkerBuilder(configFile: null, overrides, quietConsole: true).Build();
         var statistics = host.Services.GetRequiredService<IngestionStatistics>();
         var watch = Stopwatch.StartNew();
