@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using LogAnalytics.Ingestion;
@@ -26,6 +27,9 @@ public sealed class DuckDbEventStore : IDisposable
     /// <summary>The open connection, for queries on the same file (KPIs, verdicts). Do not use from another thread
     /// while a batch is written.</summary>
     internal DuckDBConnection Connection => _connection;
+
+    /// <summary>Where <see cref="Write"/> spent its time so far (for benchmarks and profiling).</summary>
+    internal WriteTimings Timings { get; } = new();
 
     /// <summary>Opens (creating if needed) the database file and applies pending migrations from sql/migrations.</summary>
     /// <param name="databasePath">A file path, or <c>:memory:</c>.</param>
@@ -108,8 +112,10 @@ public sealed class DuckDbEventStore : IDisposable
             return default;
         }
         var now = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
         using var tx = _connection.BeginTransaction();
         var stored = LoadStoredOffsets(batch.NextOffsets.Keys);
+        var appendStarted = Stopwatch.GetTimestamp();
         bool IsNew(SourcePosition p) => !stored.TryGetValue((p.Source, p.Partition), out var next) || p.Offset >= next;
 
         int requests = 0, validations = 0, stages = 0, quarantined = 0;
@@ -164,8 +170,12 @@ public sealed class DuckDbEventStore : IDisposable
                 quarantined++;
             }
         }
+        var appended = Stopwatch.GetTimestamp();
         UpsertOffsets(batch.NextOffsets, stored, now);
+        var commitStarted = Stopwatch.GetTimestamp();
         tx.Commit();
+        var committed = Stopwatch.GetTimestamp();
+        Timings.Add(appendStarted - started, appended - appendStarted, commitStarted - appended, committed - commitStarted);
         return new BatchWriteResult(requests, validations, stages, quarantined);
     }
 
@@ -281,4 +291,26 @@ public readonly record struct BatchWriteResult(int Requests, int Validations, in
 {
     /// <summary>All rows written.</summary>
     public int Total => Requests + Validations + Stages + Quarantined;
+}
+
+/// <summary>Time spent in the sections of <see cref="DuckDbEventStore.Write"/>, accumulated (Stopwatch ticks).</summary>
+internal sealed class WriteTimings
+{
+    public long PrepareTicks { get; private set; }
+    public long AppendTicks { get; private set; }
+    public long OffsetTicks { get; private set; }
+    public long CommitTicks { get; private set; }
+
+    public void Add(long prepare, long append, long offsets, long commit)
+    {
+        PrepareTicks += prepare;
+        AppendTicks += append;
+        OffsetTicks += offsets;
+        CommitTicks += commit;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"prepare {Seconds(PrepareTicks):F2} s, append {Seconds(AppendTicks):F2} s, offsets {Seconds(OffsetTicks):F2} s, commit {Seconds(CommitTicks):F2} s");
+
+    internal static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 }

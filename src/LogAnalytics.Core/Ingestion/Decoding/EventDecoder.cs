@@ -41,9 +41,10 @@ public sealed class EventDecoder
             return DecodeResult.Reject(RejectionReasons.Empty, "the message has no content");
         }
 
-        var fields = new FieldValue[(int)Field.Count];
-        ArrayBufferWriter<byte>? attributes = null;
-        Utf8JsonWriter? attributesWriter = null;
+        // Per-thread scratch space (the field table and the attributes writer), reused from message to message:
+        // decoding allocates little more than the strings and the event it returns.
+        var state = DecodeState.ForCurrentThread();
+        var fields = state.Fields;
         try
         {
             var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
@@ -58,20 +59,33 @@ public sealed class EventDecoder
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                // Plain ASCII names (all a router sends in practice) are looked up from their bytes, and a known
+                // spelling reuses a cached string; escaped or non-ASCII names take the general path.
+                string? name = null;
+                var field = !reader.ValueIsEscaped && FieldNames.TryLookupAscii(reader.ValueSpan, out var asciiField)
+                    ? asciiField
+                    : FieldNames.Lookup(name = reader.GetString()!);
+                var nameBytes = name is null ? reader.ValueSpan : default;
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
-                var value = ReadValue(ref reader, utf8Json, start);
-                var field = FieldNames.Lookup(name);
                 if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
                 {
-                    fields[(int)field] = value with { Name = name };
+                    var value = ReadValue(ref reader, utf8Json, start, field is Field.Timestamp or Field.RequestId ? null : state);
+                    fields[(int)field] = value with { Name = name ?? FieldNames.NameOf(field, nameBytes) };
                 }
                 else
                 {
-                    attributesWriter ??= StartAttributes(out attributes);
-                    attributesWriter.WritePropertyName(name);
-                    attributesWriter.WriteRawValue(utf8Json[start..(int)reader.BytesConsumed], skipInputValidation: true);
+                    SkipValue(ref reader);
+                    var writer = state.Attributes();
+                    if (name is null)
+                    {
+                        writer.WritePropertyName(nameBytes);
+                    }
+                    else
+                    {
+                        writer.WritePropertyName(name);
+                    }
+                    writer.WriteRawValue(utf8Json[start..(int)reader.BytesConsumed], skipInputValidation: true);
                 }
             }
 
@@ -89,27 +103,44 @@ public sealed class EventDecoder
             return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
         }
 
-        var context = new DecodeContext(fields, attributesWriter, attributes);
+        var context = new DecodeContext(fields, utf8Json, state);
         return context.Build(this);
     }
 
-    private static Utf8JsonWriter StartAttributes(out ArrayBufferWriter<byte> buffer)
+    /// <summary>Skips a value that is only copied verbatim (an unknown or repeated field). Strings are still
+    /// checked to be valid UTF-8, as reading them would have (the same exception, so the same rejection).</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
     {
-        buffer = new ArrayBufferWriter<byte>(256);
-        var writer = new Utf8JsonWriter(buffer);
-        writer.WriteStartObject();
-        return writer;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                reader.Skip();
+                break;
+            case JsonTokenType.String when reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
+                _ = reader.GetString();
+                break;
+        }
     }
 
-    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start)
+    /// <summary>Reads the value the reader is on. <paramref name="interning"/> shares short repeated strings
+    /// (endpoint, model, experiment...); it is null for values unique per message (timestamp, request id).</summary>
+    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start, DecodeState? interning)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return new FieldValue(ValueKind.String, reader.GetString(), 0, Raw: null);
+                var text = interning is not null && !reader.ValueIsEscaped && interning.TryIntern(reader.ValueSpan, out var shared)
+                    ? shared
+                    : reader.GetString();
+                return new FieldValue(ValueKind.String, text, 0, Raw: null);
             case JsonTokenType.Number:
-                var raw = Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]);
-                return new FieldValue(ValueKind.Number, raw, reader.TryGetDouble(out var d) ? d : double.NaN, Raw: null);
+                // The number's text is only needed in rare cases (kept in attributes, an error message, a number
+                // given for a string field): remember where it is instead of copying it.
+                return new FieldValue(ValueKind.Number, null, reader.TryGetDouble(out var d) ? d : double.NaN, Raw: null)
+                {
+                    RawStart = start,
+                    RawLength = (int)reader.BytesConsumed - start,
+                };
             case JsonTokenType.True:
                 return new FieldValue(ValueKind.Boolean, null, 1, Raw: null);
             case JsonTokenType.False:
@@ -151,10 +182,18 @@ public sealed class EventDecoder
     }
 
     /// <summary>The decoded fields of one message, turned into an event.</summary>
-    private sealed class DecodeContext(FieldValue[] fields, Utf8JsonWriter? attributesWriter, ArrayBufferWriter<byte>? attributes)
+    private ref struct DecodeContext
     {
-        private Utf8JsonWriter? _writer = attributesWriter;
-        private ArrayBufferWriter<byte>? _buffer = attributes;
+        private readonly FieldValue[] fields;
+        private readonly ReadOnlySpan<byte> _json;
+        private readonly DecodeState _state;
+
+        public DecodeContext(FieldValue[] fields, ReadOnlySpan<byte> json, DecodeState state)
+        {
+            this.fields = fields;
+            _json = json;
+            _state = state;
+        }
 
         public DecodeResult Build(EventDecoder decoder)
         {
@@ -234,10 +273,9 @@ public sealed class EventDecoder
                 Error = OptionalText(Field.Error),
                 RetryCount = (int?)OptionalInteger(Field.RetryCount),
             };
-            KeepUnused(Field.Kind, Field.Timestamp, Field.Endpoint, Field.LatencyMs, Field.StatusCode, Field.Experiment, Field.Variant,
-                Field.RequestId, Field.Model, Field.HashBucket, Field.PromptTokens, Field.CompletionTokens, Field.TotalTokens,
-                Field.CostUsd, Field.TtftMs, Field.Stream, Field.ErrorType, Field.Error, Field.RetryCount);
-            return DecodeResult.Accept(evt with { Attributes = FinishAttributes() });
+            KeepUnused(RequestFields);
+            var attributes = FinishAttributes();
+            return DecodeResult.Accept(attributes is null ? evt : evt with { Attributes = attributes });
         }
 
         private DecodeResult BuildValidation(DateTimeOffset timestamp)
@@ -267,8 +305,7 @@ public sealed class EventDecoder
             {
                 return DecodeResult.Reject(RejectionReasons.OutOfRange, $"similarity is {evt.Similarity.Value.ToString(CultureInfo.InvariantCulture)}; it must be 0..1");
             }
-            KeepUnused(Field.Kind, Field.Timestamp, Field.RequestId, Field.Experiment, Field.Endpoint, Field.ContentMatch,
-                Field.FinishReasonMatch, Field.TokensMatch, Field.ModelFieldMatch, Field.Similarity);
+            KeepUnused(ValidationFields);
             return DecodeResult.Accept(evt with { Attributes = FinishAttributes() });
         }
 
@@ -283,11 +320,21 @@ public sealed class EventDecoder
                 return DecodeResult.Reject(RejectionReasons.OutOfRange, $"weight is {weight.ToString(CultureInfo.InvariantCulture)}; it is a percentage, 0..100");
             }
             var evt = new StageEvent { Timestamp = timestamp, WeightPercent = weight, Experiment = OptionalString(Field.Experiment) };
-            KeepUnused(Field.Kind, Field.Timestamp, Field.Weight, Field.Experiment);
+            KeepUnused(StageFields);
             return DecodeResult.Accept(evt with { Attributes = FinishAttributes() });
         }
 
-        private FieldValue Get(Field field) => fields[(int)field];
+        /// <summary>A field's value, with a number's text filled in from the message.</summary>
+        private readonly FieldValue Get(Field field)
+        {
+            var v = fields[(int)field];
+            return v.Kind == ValueKind.Number && v.Text is null
+                ? v with { Text = Encoding.UTF8.GetString(_json.Slice(v.RawStart, v.RawLength)) }
+                : v;
+        }
+
+        /// <summary>A field's value without a number's text (for the hot path: numbers read as numbers).</summary>
+        private readonly FieldValue Peek(Field field) => fields[(int)field];
 
         private bool RequireString(Field field, string name, out string? value, out DecodeRejection? rejection)
         {
@@ -314,7 +361,7 @@ public sealed class EventDecoder
 
         private bool RequireNumber(Field field, string name, out double value, out DecodeRejection? rejection)
         {
-            var v = Get(field);
+            var v = Peek(field);
             rejection = null;
             if (v.Kind is ValueKind.Absent or ValueKind.Null)
             {
@@ -324,9 +371,10 @@ public sealed class EventDecoder
             }
             if (!v.TryNumber(out value))
             {
-                rejection = new DecodeRejection(RejectionReasons.InvalidType, $"{v.Name} must be a number, not {v.Describe()}");
+                rejection = new DecodeRejection(RejectionReasons.InvalidType, $"{v.Name} must be a number, not {Get(field).Describe()}");
                 return false;
             }
+            fields[(int)field] = v with { Used = true };
             return true;
         }
 
@@ -364,7 +412,7 @@ public sealed class EventDecoder
 
         private double? OptionalNumber(Field field)
         {
-            var v = Get(field);
+            var v = Peek(field);
             if (v.TryNumber(out var d) && !double.IsInfinity(d))
             {
                 fields[(int)field] = v with { Used = true };
@@ -375,7 +423,7 @@ public sealed class EventDecoder
 
         private long? OptionalInteger(Field field)
         {
-            var v = Get(field);
+            var v = Peek(field);
             if (v.TryNumber(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15)
             {
                 fields[(int)field] = v with { Used = true };
@@ -386,7 +434,7 @@ public sealed class EventDecoder
 
         private bool? OptionalBoolean(Field field)
         {
-            var v = Get(field);
+            var v = Peek(field);
             bool? result = v.Kind switch
             {
                 ValueKind.Boolean => v.Number != 0,
@@ -413,7 +461,12 @@ public sealed class EventDecoder
             {
                 return null;
             }
-            var variant = v.Text!.Trim().ToLowerInvariant() switch
+            var variant = v.Text switch
+            {
+                Variants.Baseline => Variants.Baseline,
+                Variants.Canary => Variants.Canary,
+                _ => v.Text!.Trim().ToLowerInvariant(),
+            } switch
             {
                 "baseline" or "control" => Variants.Baseline,
                 "canary" or "treatment" => Variants.Canary,
@@ -428,7 +481,22 @@ public sealed class EventDecoder
 
         /// <summary>Known fields whose value was not used (wrong type for an optional field, or a field of
         /// another kind) go to the attributes under the name the router gave them, so nothing is lost.</summary>
-        private void KeepUnused(params Field[] consumed)
+        private static readonly Field[] RequestFields =
+        [
+            Field.Kind, Field.Timestamp, Field.Endpoint, Field.LatencyMs, Field.StatusCode, Field.Experiment, Field.Variant,
+            Field.RequestId, Field.Model, Field.HashBucket, Field.PromptTokens, Field.CompletionTokens, Field.TotalTokens,
+            Field.CostUsd, Field.TtftMs, Field.Stream, Field.ErrorType, Field.Error, Field.RetryCount,
+        ];
+
+        private static readonly Field[] ValidationFields =
+        [
+            Field.Kind, Field.Timestamp, Field.RequestId, Field.Experiment, Field.Endpoint, Field.ContentMatch,
+            Field.FinishReasonMatch, Field.TokensMatch, Field.ModelFieldMatch, Field.Similarity,
+        ];
+
+        private static readonly Field[] StageFields = [Field.Kind, Field.Timestamp, Field.Weight, Field.Experiment];
+
+        private void KeepUnused(Field[] consumed)
         {
             for (var i = 0; i < fields.Length; i++)
             {
@@ -441,23 +509,16 @@ public sealed class EventDecoder
                 {
                     continue;
                 }
-                _writer ??= StartAttributes(out _buffer);
-                _writer.WritePropertyName(v.Name!);
-                v.WriteTo(_writer);
+                v = Get((Field)i);
+                var writer = _state.Attributes();
+                writer.WritePropertyName(v.Name!);
+                v.WriteTo(writer);
             }
         }
 
         private string? FinishAttributes()
         {
-            if (_writer is null)
-            {
-                return null;
-            }
-            _writer.WriteEndObject();
-            _writer.Flush();
-            var json = Encoding.UTF8.GetString(_buffer!.WrittenSpan);
-            _writer.Dispose();
-            return json;
+            return _state.FinishAttributes();
         }
     }
 
@@ -523,6 +584,10 @@ public sealed class EventDecoder
         {
             return null;
         }
+        if (TryParseUtcFast(text, out var fast))
+        {
+            return fast;
+        }
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch) && text.IndexOf('-', 1) < 0)
         {
             return FromEpoch(epoch);
@@ -537,10 +602,69 @@ public sealed class EventDecoder
         return null;
     }
 
+    /// <summary>
+    /// The common spelling <c>yyyy-MM-ddTHH:mm:ss[.fraction]Z</c>, parsed without the general parser (which dominated
+    /// decoding time). Gives exactly what the general path gives (fraction truncated to 7 digits); anything else,
+    /// including out-of-range parts, is left to the general path.
+    /// </summary>
+    private static bool TryParseUtcFast(string t, out DateTimeOffset value)
+    {
+        value = default;
+        if (t.Length < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[^1] != 'Z'
+            || !TwoDigits(t, 5, out var month) || !TwoDigits(t, 8, out var day) || !TwoDigits(t, 11, out var hour)
+            || !TwoDigits(t, 14, out var minute) || !TwoDigits(t, 17, out var second)
+            || !TwoDigits(t, 0, out var century) || !TwoDigits(t, 2, out var yearInCentury))
+        {
+            return false;
+        }
+        var year = century * 100 + yearInCentury;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+        long fraction = 0;
+        if (t.Length > 20)
+        {
+            if (t[19] != '.' || t.Length == 21)
+            {
+                return false;
+            }
+            var digits = 0;
+            for (var i = 20; i < t.Length - 1; i++)
+            {
+                if (!char.IsAsciiDigit(t[i]))
+                {
+                    return false;
+                }
+                if (digits < 7)
+                {
+                    fraction = fraction * 10 + (t[i] - '0');
+                    digits++;
+                }
+            }
+            for (; digits < 7; digits++)
+            {
+                fraction *= 10;
+            }
+        }
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction;
+        value = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool TwoDigits(string text, int at, out int value)
+    {
+        var a = text[at] - '0';
+        var b = text[at + 1] - '0';
+        value = a * 10 + b;
+        return (uint)a <= 9 && (uint)b <= 9;
+    }
+
     /// <summary>.NET parses at most 7 fractional digits; Go and others write 9.</summary>
     private static string TrimFraction(string text)
     {
-        var dot = text.IndexOf('.', 10);
+        // Shorter text cannot be a date with a fraction (and IndexOf would throw past its end).
+        var dot = text.Length > 10 ? text.IndexOf('.', 10) : -1;
         if (dot < 0)
         {
             return text;
@@ -551,5 +675,86 @@ public sealed class EventDecoder
             end++;
         }
         return end - dot - 1 > 7 ? string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(end)) : text;
+    }
+
+    /// <summary>Scratch space of one thread's decoder calls: the field table and the attributes writer.</summary>
+    private sealed class DecodeState
+    {
+        [ThreadStatic]
+        private static DecodeState? _current;
+
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
+        private readonly Utf8JsonWriter _writer;
+        private bool _started;
+
+        private DecodeState() => _writer = new Utf8JsonWriter(_buffer);
+
+        public FieldValue[] Fields { get; } = new FieldValue[(int)Field.Count];
+
+        /// <summary>This thread's state, emptied for a new message.</summary>
+        public static DecodeState ForCurrentThread()
+        {
+            var state = _current ??= new DecodeState();
+            Array.Clear(state.Fields);
+            state._started = false;
+            return state;
+        }
+
+        /// <summary>The attributes object being written, started on first use.</summary>
+        public Utf8JsonWriter Attributes()
+        {
+            if (!_started)
+            {
+                _buffer.ResetWrittenCount();
+                _writer.Reset(_buffer);
+                _writer.WriteStartObject();
+                _started = true;
+            }
+            return _writer;
+        }
+
+        /// <summary>The attributes as JSON text, or null when no field went there.</summary>
+        public string? FinishAttributes()
+        {
+            if (!_started)
+            {
+                return null;
+            }
+            _writer.WriteEndObject();
+            _writer.Flush();
+            _started = false;
+            return TryIntern(_buffer.WrittenSpan, out var shared) ? shared : Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
+
+        /// <summary>
+        /// A direct-mapped cache of short ASCII strings seen on this thread. Routers repeat the same few endpoint,
+        /// model and experiment names (and often the same attributes) millions of times; sharing one string each
+        /// saves the allocation and, above all, the garbage collector's work on batches that live until stored.
+        /// </summary>
+        private readonly string?[] _interned = new string?[1024];
+
+        /// <summary>The shared string for <paramref name="utf8"/>, when it is short plain ASCII.</summary>
+        public bool TryIntern(ReadOnlySpan<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+        {
+            value = null;
+            if (utf8.Length > 128)
+            {
+                return false;
+            }
+            var hash = new HashCode();
+            hash.AddBytes(utf8);
+            ref var slot = ref _interned[hash.ToHashCode() & (_interned.Length - 1)];
+            if (slot is not null && System.Text.Ascii.Equals(utf8, slot))
+            {
+                value = slot;
+                return true;
+            }
+            if (!System.Text.Ascii.IsValid(utf8))
+            {
+                return false;
+            }
+            value = slot = Encoding.ASCII.GetString(utf8);
+            return true;
+        }
     }
 }

@@ -68,6 +68,79 @@ internal static class FieldNames
         ["weightpercent"] = Field.Weight,
     };
 
+    /// <summary>Known fields' names as routers spell them (snake_case, camelCase, PascalCase), as UTF-8 and as the
+    /// string to reuse, so a known name costs no allocation.</summary>
+    private static readonly (byte[] Utf8, string Name)[][] Spellings = BuildSpellings();
+
+    private static (byte[] Utf8, string Name)[][] BuildSpellings()
+    {
+        var table = new List<(byte[], string)>[(int)Field.Count];
+        for (var i = 0; i < table.Length; i++)
+        {
+            table[i] = [];
+        }
+        foreach (var snake in new[]
+        {
+            "kind", "timestamp", "endpoint", "latency_ms", "status_code", "experiment", "variant", "request_id", "model",
+            "hash_bucket", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "ttft_ms", "stream", "error_type",
+            "error", "retry_count", "content_match", "finish_reason_match", "tokens_match", "model_field_match", "similarity",
+            "weight", "weight_percent",
+        })
+        {
+            var parts = snake.Split('_');
+            var camel = parts[0] + string.Concat(parts.Skip(1).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+            var pascal = char.ToUpperInvariant(camel[0]) + camel[1..];
+            var field = Lookup(snake);
+            foreach (var spelling in new[] { snake, camel, pascal }.Distinct())
+            {
+                table[(int)field].Add((System.Text.Encoding.UTF8.GetBytes(spelling), spelling));
+            }
+        }
+        return table.Select(t => t.ToArray()).ToArray();
+    }
+
+    /// <summary>Looks up an unescaped property name from its UTF-8 bytes. False (and no answer) when the name is
+    /// not plain ASCII, so the caller falls back to <see cref="Lookup(string)"/> on the decoded string.</summary>
+    public static bool TryLookupAscii(ReadOnlySpan<byte> utf8, out Field field)
+    {
+        Span<char> folded = stackalloc char[64];
+        var n = 0;
+        foreach (var b in utf8)
+        {
+            if (b >= 0x80)
+            {
+                field = Field.Unknown;
+                return false;
+            }
+            if (b is (byte)'_' or (byte)'-')
+            {
+                continue;
+            }
+            if (n == folded.Length)
+            {
+                field = Field.Unknown; // longer than any known name, as in Lookup(string)
+                return true;
+            }
+            folded[n++] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b + 32 : b);
+        }
+        var lookup = ByFoldedName.GetAlternateLookup<ReadOnlySpan<char>>();
+        field = lookup.TryGetValue(folded[..n], out var found) ? found : Field.Unknown;
+        return true;
+    }
+
+    /// <summary>The name of a known field as spelled in the message: a cached string for the usual spellings.</summary>
+    public static string NameOf(Field field, ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, name) in Spellings[(int)field])
+        {
+            if (utf8.SequenceEqual(bytes))
+            {
+                return name;
+            }
+        }
+        return System.Text.Encoding.UTF8.GetString(utf8);
+    }
+
     public static Field Lookup(string name)
     {
         Span<char> folded = stackalloc char[Math.Min(name.Length, 64)];
@@ -107,6 +180,12 @@ internal readonly record struct FieldValue(ValueKind Kind, string? Text, double 
 
     /// <summary>Whether the event took this value (otherwise it is kept in the attributes).</summary>
     public bool Used { get; init; }
+
+    /// <summary>Where a number's text starts in the message (its text is read from there only when needed).</summary>
+    public int RawStart { get; init; }
+
+    /// <summary>The length of a number's text in the message.</summary>
+    public int RawLength { get; init; }
 
     public bool TryNumber(out double value)
     {

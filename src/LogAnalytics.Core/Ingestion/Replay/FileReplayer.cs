@@ -32,6 +32,9 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
+    /// <summary>Where the last <see cref="Replay"/> spent its time (for benchmarks and profiling).</summary>
+    internal ReplayTimings LastTimings { get; private set; } = new();
+
     /// <summary>Lines per transaction. Default 100,000.</summary>
     public int BatchLines { get; init; } = 100_000;
 
@@ -48,6 +51,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         var source = "file:" + ContentHash(path);
         var alreadyStored = store.LoadOffsets(source).GetValueOrDefault(0, 0);
         var clockStart = Stopwatch.StartNew();
+        var timings = LastTimings = new ReplayTimings();
         var state = new ReplayProgress(path, 0, info.Length, 0, 0, 0, 0, TimeSpan.Zero);
 
         using var blocks = new BlockingCollection<IngestBatch>(boundedCapacity: 2);
@@ -57,7 +61,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         {
             try
             {
-                ReadBlocks(file, path, source, alreadyStored, blocks, cancellationToken);
+                ReadBlocks(file, path, source, alreadyStored, blocks, timings, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -69,9 +73,14 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             }
         }, CancellationToken.None);
 
+        var waited = Stopwatch.GetTimestamp();
         foreach (var batch in blocks.GetConsumingEnumerable(CancellationToken.None))
         {
+            var writing = Stopwatch.GetTimestamp();
+            timings.WriterWaitTicks += writing - waited;
             var written = store.Write(batch);
+            waited = Stopwatch.GetTimestamp();
+            timings.WriteTicks += waited - writing;
             var lastLine = batch.NextOffsets.Values.DefaultIfEmpty(0).Max();
             state = state with
             {
@@ -108,35 +117,32 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     }
 
     private void ReadBlocks(FileStream file, string path, string source, long alreadyStored,
-        BlockingCollection<IngestBatch> blocks, CancellationToken cancellationToken)
+        BlockingCollection<IngestBatch> blocks, ReplayTimings timings, CancellationToken cancellationToken)
     {
         Stream content = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
             ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true)
             : file;
         var lines = new LineReader(content);
         long lineNumber = 0;
-        var block = new List<(long Line, byte[] Bytes)>(BatchLines);
-        while (!cancellationToken.IsCancellationRequested)
+        var block = new LineBlock(BatchLines, 1 << 20);
+        var readStarted = Stopwatch.GetTimestamp();
+        while (!cancellationToken.IsCancellationRequested && lines.TryReadLine(out var line))
         {
-            var line = lines.ReadLine();
-            if (line is null)
-            {
-                break;
-            }
             if (lineNumber >= alreadyStored)
             {
-                block.Add((lineNumber, line));
+                block.Add(lineNumber, line);
             }
             lineNumber++;
             if (block.Count >= BatchLines)
             {
-                blocks.Add(Decode(source, block, lineNumber), cancellationToken);
-                block = new List<(long, byte[])>(BatchLines);
+                Hand(Decode(source, block, lineNumber));
+                // The next block starts with room for as many bytes as this one needed.
+                block = new LineBlock(BatchLines, block.Bytes);
             }
         }
         if (block.Count > 0 || lineNumber > alreadyStored)
         {
-            blocks.Add(Decode(source, block, lineNumber), cancellationToken);
+            Hand(Decode(source, block, lineNumber));
         }
         else if (lineNumber > 0)
         {
@@ -145,24 +151,59 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             done.Advance(new SourcePosition(source, 0, lineNumber - 1));
             blocks.Add(done, cancellationToken);
         }
+
+        IngestBatch Decode(string source, LineBlock block, long nextLine)
+        {
+            var decodeStarted = Stopwatch.GetTimestamp();
+            timings.ReadTicks += decodeStarted - readStarted;
+            var batch = DecodeBlock(source, block, nextLine);
+            timings.DecodeTicks += Stopwatch.GetTimestamp() - decodeStarted;
+            return batch;
+        }
+
+        void Hand(IngestBatch batch)
+        {
+            var handing = Stopwatch.GetTimestamp();
+            blocks.Add(batch, cancellationToken);
+            readStarted = Stopwatch.GetTimestamp();
+            timings.ReaderWaitTicks += readStarted - handing;
+        }
     }
 
-    private IngestBatch Decode(string source, List<(long Line, byte[] Bytes)> block, long nextLine)
+    private IngestBatch DecodeBlock(string source, LineBlock block, long nextLine)
     {
         var results = new DecodeResult[block.Count];
-        Parallel.For(0, block.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => results[i] = IsBlank(block[i].Bytes) ? default : decoder.Decode(block[i].Bytes));
+        var blank = new bool[block.Count];
+        Parallel.For(0, block.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var line = block.Line(i);
+            if (IsBlank(line))
+            {
+                blank[i] = true;
+                return;
+            }
+            try
+            {
+                results[i] = decoder.Decode(line);
+            }
+            catch (Exception ex)
+            {
+                // As in the Kafka loop: a decoder bug quarantines the line instead of aborting the replay.
+                results[i] = DecodeResult.Reject("decoder_error", ex.Message);
+            }
+        });
         var batch = new IngestBatch();
         var now = _clock.GetUtcNow();
         for (var i = 0; i < block.Count; i++)
         {
-            var position = new SourcePosition(source, 0, block[i].Line);
-            if (IsBlank(block[i].Bytes))
+            var position = new SourcePosition(source, 0, block.LineNumber(i));
+            if (blank[i])
             {
                 batch.Advance(position); // a blank line is not an event: nothing to keep
                 continue;
             }
-            batch.Add(position, results[i], key: null, raw: results[i].IsAccepted ? null : block[i].Bytes, now);
+            // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
+            batch.Add(position, results[i], key: null, raw: results[i].IsAccepted ? null : block.Line(i).ToArray(), now);
         }
         if (nextLine > 0)
         {
@@ -171,7 +212,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         return batch;
     }
 
-    private static bool IsBlank(byte[] line)
+    private static bool IsBlank(ReadOnlySpan<byte> line)
     {
         foreach (var b in line)
         {
@@ -183,6 +224,44 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         return true;
     }
 
+    /// <summary>
+    /// The lines of one batch, stored back to back in one array rather than one array per line: a million
+    /// small arrays alive at once cost the garbage collector more than decoding them.
+    /// </summary>
+    private sealed class LineBlock(int capacity, int initialBytes)
+    {
+        private readonly long[] _numbers = new long[capacity];
+        private readonly int[] _starts = new int[capacity];
+        private readonly int[] _lengths = new int[capacity];
+        private byte[] _data = GC.AllocateUninitializedArray<byte>(Math.Max(initialBytes, 1024));
+
+        /// <summary>Lines held.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Bytes held.</summary>
+        public int Bytes { get; private set; }
+
+        public void Add(long lineNumber, ReadOnlySpan<byte> line)
+        {
+            if (Bytes + line.Length > _data.Length)
+            {
+                var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(Array.MaxLength, Math.Max(2L * _data.Length, (long)Bytes + line.Length)));
+                _data.AsSpan(0, Bytes).CopyTo(grown);
+                _data = grown;
+            }
+            line.CopyTo(_data.AsSpan(Bytes));
+            _numbers[Count] = lineNumber;
+            _starts[Count] = Bytes;
+            _lengths[Count] = line.Length;
+            Bytes += line.Length;
+            Count++;
+        }
+
+        public ReadOnlySpan<byte> Line(int index) => _data.AsSpan(_starts[index], _lengths[index]);
+
+        public long LineNumber(int index) => _numbers[index];
+    }
+
     private static string ContentHash(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
@@ -190,48 +269,47 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         return Convert.ToHexStringLower(hash, 0, 16);
     }
 
-    /// <summary>Splits a stream into lines (LF, with an optional CR before it) as byte arrays, without decoding text.</summary>
+    /// <summary>Splits a stream into lines (LF, with an optional CR before it) without decoding text. A line is
+    /// returned as a view of the reader's buffer, valid until the next call.</summary>
     private sealed class LineReader(Stream stream)
     {
-        private readonly byte[] _buffer = new byte[1 << 20];
+        private byte[] _buffer = new byte[1 << 20];
         private int _start;
         private int _end;
         private bool _eof;
+        private bool _started;
 
-        public byte[]? ReadLine()
+        public bool TryReadLine(out ReadOnlySpan<byte> line)
         {
-            List<byte[]>? pieces = null;
+            var scanned = 0;
             while (true)
             {
                 var span = _buffer.AsSpan(_start, _end - _start);
-                var newline = span.IndexOf((byte)'\n');
+                var newline = span[scanned..].IndexOf((byte)'\n');
                 if (newline >= 0)
                 {
+                    newline += scanned;
                     var end = newline > 0 && span[newline - 1] == (byte)'\r' ? newline - 1 : newline;
-                    var line = span[..end].ToArray();
+                    line = span[..end];
                     _start += newline + 1;
-                    return Join(pieces, line);
+                    return true;
                 }
                 if (_eof)
                 {
-                    if (_end > _start)
-                    {
-                        var rest = span.ToArray();
-                        _start = _end;
-                        return Join(pieces, rest);
-                    }
-                    return pieces is null ? null : Join(pieces, []);
+                    line = span;
+                    _start = _end;
+                    return span.Length > 0;
                 }
-                if (_start == 0 && _end == _buffer.Length)
-                {
-                    (pieces ??= []).Add(span.ToArray()); // a line longer than the buffer
-                    _start = _end = 0;
-                }
-                else if (_start > 0)
+                scanned = span.Length;
+                if (_start > 0)
                 {
                     span.CopyTo(_buffer);
                     _end -= _start;
                     _start = 0;
+                }
+                else if (_end == _buffer.Length)
+                {
+                    Array.Resize(ref _buffer, _buffer.Length * 2); // a line longer than the buffer
                 }
                 var read = stream.Read(_buffer, _end, _buffer.Length - _end);
                 if (read == 0)
@@ -239,17 +317,43 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                     _eof = true;
                 }
                 _end += read;
+                if (!_started && (_end >= 3 || _eof))
+                {
+                    // Editors on Windows start UTF-8 files with a byte order mark; it is not part of the first event.
+                    _started = true;
+                    if (_buffer.AsSpan(0, _end).StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+                    {
+                        _start = 3;
+                        scanned = 0;
+                    }
+                }
             }
-        }
-
-        private static byte[] Join(List<byte[]>? pieces, byte[] last)
-        {
-            if (pieces is null)
-            {
-                return last;
-            }
-            pieces.Add(last);
-            return pieces.SelectMany(p => p).ToArray();
         }
     }
+}
+
+/// <summary>Time spent in the sections of one <see cref="FileReplayer.Replay"/> (Stopwatch ticks). The reader thread
+/// reads and decodes while the caller's thread writes, so the two columns overlap in wall time.</summary>
+internal sealed class ReplayTimings
+{
+    /// <summary>Reader thread: splitting the file into lines.</summary>
+    public long ReadTicks { get; set; }
+
+    /// <summary>Reader thread: decoding a block (in parallel) and building its batch.</summary>
+    public long DecodeTicks { get; set; }
+
+    /// <summary>Reader thread: waiting for the writer to take a batch (the writer is the bottleneck).</summary>
+    public long ReaderWaitTicks { get; set; }
+
+    /// <summary>Writer thread: <see cref="DuckDbEventStore.Write"/>.</summary>
+    public long WriteTicks { get; set; }
+
+    /// <summary>Writer thread: waiting for the next batch (the reader is the bottleneck).</summary>
+    public long WriterWaitTicks { get; set; }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"reader: read {S(ReadTicks):F2} s, decode {S(DecodeTicks):F2} s, wait {S(ReaderWaitTicks):F2} s | writer: write {S(WriteTicks):F2} s, wait {S(WriterWaitTicks):F2} s");
+
+    private static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
 }

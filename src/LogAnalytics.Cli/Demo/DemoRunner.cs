@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using LogAnalytics.Cli.Commands;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace LogAnalytics.Cli.Demo;
+
+/// <summary>The demo's settings (the <c>demo</c> command's options).</summary>
+internal sealed record DemoSettings
+{
+    /// <summary>How long traffic runs. Default 20 s.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Synthetic router events per second. Default 2,000.</summary>
+    public double Rate { get; init; } = 2_000;
+
+    /// <summary>The DuckDB file to create; it must not exist. Default: a new file under ./loganalytics-demo/.</summary>
+    public string? DatabasePath { get; init; }
+
+    /// <summary>The traffic scenario. Default healthy.</summary>
+    public TrafficScenario Scenario { get; init; } = TrafficScenario.Healthy;
+
+    /// <summary>The synthetic router's seed. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The topic the router writes and the worker reads. Default <c>router-logs</c>.</summary>
+    public string Topic { get; init; } = "router-logs";
+
+    /// <summary>How often plain lines are printed when the terminal is not interactive. Default 2 s.</summary>
+    public TimeSpan PlainReportInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The default database path for a run started at <paramref name="now"/>.</summary>
+    public static string DefaultDatabasePath(DateTimeOffset now) =>
+        Path.Combine("loganalytics-demo", string.Create(CultureInfo.InvariantCulture, $"demo-{now:yyyyMMdd-HHmmss}.duckdb"));
+}
+
+/// <summary>How a demo run ended.</summary>
+internal sealed record DemoOutcome(int ExitCode, string DatabasePath, long Produced, long Stored, long Quarantined);
+
+/// <summary>
+/// Runs the whole pipeline with nothing installed: librdkafka's mock cluster as the broker, the synthetic router as
+/// the traffic, the real worker host (the same one <c>loganalytics run</c> starts) consuming it into DuckDB, and a live
+/// view of the KPIs read back from that database. Stops by itself after <see cref="DemoSettings.Duration"/> or on
+/// cancellation (Ctrl-C), letting the worker store what was produced, then says where the data is.
+/// </summary>
+internal static class DemoRunner
+{
+    private const int SnapshotIntervalSeconds = 5;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+
+    public static async Task<DemoOutcome> RunAsync(DemoSettings settings, TextWriter output, bool interactive, CancellationToken cancellationToken)
+    {
+        var dbPath = Path.GetFullPath(settings.DatabasePath ?? DemoSettings.DefaultDatabasePath(TimeProvider.System.GetLocalNow()));
+        if (File.Exists(dbPath))
+        {
+            // The mock cluster starts empty at offset 0 while the file remembers older offsets: resuming would skip data.
+            await Console.Error.WriteLineAsync($"loganalytics demo: {dbPath} already exists; name a new file with --db, or delete it first.");
+            return new DemoOutcome(ConfigOption.UsageError, dbPath, 0, 0, 0);
+        }
+        var scenario = settings.Scenario;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"loganalytics demo: scenario {scenario.Name} ({scenario.Description}); {settings.Rate:N0} events/s for {settings.Duration.TotalSeconds:N0} s, seed {settings.Seed}"));
+
+        using var mock = MockKafkaCluster.Start();
+        output.WriteLine($"Kafka: librdkafka mock cluster (test.mock.num.brokers=1) at {mock.BootstrapServers}, topic {settings.Topic}");
+
+        using var traffic = new DemoTrafficProducer(mock.BootstrapServers, settings.Topic, new SyntheticRouterOptions
+        {
+            Scenario = scenario,
+            Seed = settings.Seed,
+            Start = TimeProvider.System.GetUtcNow(),
+            EventsPerSecond = settings.Rate,
+        });
+        if (!traffic.Prime(TimeSpan.FromSeconds(10)))
+        {
+            await Console.Error.WriteLineAsync($"loganalytics demo: the mock cluster did not accept the first message ({traffic.LastError ?? "timed out"}).");
+            return new DemoOutcome(1, dbPath, traffic.Produced, 0, 0);
+        }
+
+        var snapshotPath = StorageOptions.DeriveSnapshotPath(dbPath);
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = mock.BootstrapServers,
+            ["Kafka:Topics:0"] = settings.Topic,
+            ["Kafka:GroupId"] = "loganalytics-demo",
+            ["Storage:DatabasePath"] = dbPath,
+            ["Storage:SnapshotPath"] = snapshotPath,
+            ["Storage:SnapshotIntervalSeconds"] = SnapshotIntervalSeconds.ToString(CultureInfo.InvariantCulture),
+        };
+        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides, quietConsole: true);
+        builder.Services.AddSingleton<IHostLifetime, DemoHostLifetime>();
+        using var host = builder.Build();
+        // Open (and migrate) the database before the worker starts, so the live view finds its tables at once.
+        var store = host.Services.GetRequiredService<EventStoreProvider>().Store;
+        await host.StartAsync(CancellationToken.None);
+        output.WriteLine($"Worker: consuming {settings.Topic} into {dbPath}");
+
+        var statistics = host.Services.GetRequiredService<IngestionStatistics>();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        var clock = Stopwatch.StartNew();
+        using var summary = new LiveSummaryReader(dbPath);
+        DemoSnapshot Snapshot() => TakeSnapshot(clock.Elapsed, settings.Rate, traffic, statistics, summary);
+
+        using var stopTraffic = new CancellationTokenSource();
+        var producing = Task.Factory.StartNew(() => traffic.Run(stopTraffic.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        running.CancelAfter(settings.Duration);
+        var title = $"loganalytics demo: {scenario.Name}";
+        if (interactive)
+        {
+            // AutoClear: the final table below replaces the live one.
+            await AnsiConsole.Live(DemoView.Table(Snapshot(), title)).AutoClear(true).StartAsync(async ctx =>
+            {
+                while (await Tick(TimeSpan.FromSeconds(1), running.Token))
+                {
+                    ctx.UpdateTarget(DemoView.Table(Snapshot(), title));
+                }
+            });
+        }
+        else
+        {
+            while (await Tick(settings.PlainReportInterval, running.Token))
+            {
+                WriteLines(output, DemoView.PlainLines(Snapshot()));
+            }
+        }
+
+        var workerFailed = lifetime.ApplicationStopping.IsCancellationRequested;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ctrl-C after {clock.Elapsed.TotalSeconds:N0} s: stopping the traffic and the worker"));
+        }
+        await stopTraffic.CancelAsync();
+        await producing;
+        if (!workerFailed && !cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Stopping: traffic stopped after {traffic.Produced:N0} messages; waiting for the worker to store them"));
+            // Ctrl-C skips this wait: what is stored is kept, and the summary says how much that is.
+            var drained = Stopwatch.StartNew();
+            while (statistics.Stored + statistics.Quarantined < traffic.Delivered && drained.Elapsed < DrainTimeout
+                   && !lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                await Task.Delay(100, CancellationToken.None);
+            }
+            workerFailed = lifetime.ApplicationStopping.IsCancellationRequested;
+        }
+        await host.StopAsync(CancellationToken.None);
+
+        var final = Snapshot();
+        summary.Dispose();
+        var snapshotWritten = TryWriteSnapshot(store, snapshotPath, out var snapshotError);
+
+        WriteRenderable(output, interactive, DemoView.Table(final, title + " (final)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Stored {final.Stored:N0} events and {final.Quarantined:N0} quarantined messages of {traffic.Delivered:N0} delivered, in {dbPath}"));
+        output.WriteLine(snapshotWritten
+            ? $"Analyst snapshot: {snapshotPath} (read-only copy, refreshed by the worker every Storage:SnapshotIntervalSeconds)"
+            : $"Analyst snapshot: not written ({snapshotError})");
+        output.WriteLine("Try a query, e.g. with the DuckDB CLI:");
+        output.WriteLine($"  duckdb -readonly '{(snapshotWritten ? snapshotPath : dbPath)}' \"SELECT endpoint, count(*) AS requests, quantile_cont(latency_ms, 0.99) AS p99_ms FROM requests GROUP BY endpoint\"");
+        output.WriteLine("  (the per-endpoint KPIs shown above are sql/queries/live_endpoint_summary.sql)");
+
+        var exitCode = 0;
+        if (workerFailed)
+        {
+            output.WriteLine("The worker stopped on an error (see the log above); the demo failed.");
+            exitCode = 1;
+        }
+        else if (final.Stored == 0)
+        {
+            output.WriteLine("No event was stored; the demo failed. Run again with a longer --duration, and check the log above.");
+            exitCode = 1;
+        }
+        return new DemoOutcome(exitCode, dbPath, traffic.Produced, final.Stored, final.Quarantined);
+    }
+
+    /// <summary>Waits <paramref name="interval"/>; false once <paramref name="token"/> is cancelled.</summary>
+    private static async Task<bool> Tick(TimeSpan interval, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(interval, token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static DemoSnapshot TakeSnapshot(TimeSpan elapsed, double rate, DemoTrafficProducer traffic, IngestionStatistics statistics, LiveSummaryReader summary)
+    {
+        IReadOnlyList<EndpointSummary> rows = [];
+        string? error = null;
+        try
+        {
+            rows = summary.Read();
+        }
+        catch (DuckDBException ex)
+        {
+            error = ex.Message;
+        }
+        return new DemoSnapshot(elapsed, rate, traffic.Produced, traffic.Delivered, statistics.Consumed, statistics.Stored,
+            statistics.Quarantined, statistics.Batches, rows, error);
+    }
+
+    /// <summary>Refreshes the analyst snapshot once more after the worker stopped, so it holds every stored row.</summary>
+    private static bool TryWriteSnapshot(DuckDbEventStore store, string snapshotPath, out string? error)
+    {
+        try
+        {
+            store.WriteSnapshot(snapshotPath);
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static void WriteLines(TextWriter output, IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            output.WriteLine(line);
+        }
+        output.Flush();
+    }
+
+    private static void WriteRenderable(TextWriter output, bool interactive, IRenderable renderable)
+    {
+        if (interactive)
+        {
+            AnsiConsole.Write(renderable);
+            return;
+        }
+        var plain = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        plain.Profile.Width = 160;
+        plain.Write(renderable);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
+
+namespace LogAnalytics.Benchmarks;
+
+/// <summary>
+/// The replay's stages measured one at a time on messages already in memory, to tell which one to optimise:
+/// decoding on one thread and in parallel, and <see cref="DuckDbEventStore.Write"/> alone. CPU time is printed
+/// beside wall time because on a shared machine wall time also counts other processes.
+/// </summary>
+internal static class ProfileBench
+{
+    public static int Run(BenchmarkArguments args)
+    {
+        var router = new SyntheticRouter(new SyntheticRouterOptions { Seed = 42, Start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero) });
+        var lines = router.Take(args.Events).Select(m => m.Value).ToArray();
+        var decoder = new EventDecoder();
+        Console.WriteLine($"profile: {lines.Length:N0} synthetic messages in memory, {Environment.ProcessorCount} cores");
+
+        DecodeResult[] results = [];
+        for (var round = 1; round <= 2; round++)
+        {
+            results = new DecodeResult[lines.Length];
+            var allocated = GC.GetTotalAllocatedBytes();
+            var (wall, cpu) = Time(() =>
+            {
+                for (var i = 0; i < lines.Length; i++)
+                {
+                    results[i] = decoder.Decode(lines[i]);
+                }
+            });
+            Console.WriteLine($"decode, 1 thread (round {round}):  {wall:F2} s wall, {cpu:F2} s cpu, {(GC.GetTotalAllocatedBytes() - allocated) / (double)lines.Length:N0} bytes allocated per message");
+        }
+        {
+            var parallel = new DecodeResult[lines.Length];
+            var (wall, cpu) = Time(() => Parallel.For(0, lines.Length, i => parallel[i] = decoder.Decode(lines[i])));
+            Console.WriteLine($"decode, parallel:          {wall:F2} s wall, {cpu:F2} s cpu");
+        }
+
+        var path = Path.Combine(args.CreateWorkDirectory("loganalytics-profile"), "write.duckdb");
+        try
+        {
+            using var store = DuckDbEventStore.Open(path);
+            var (wall, cpu) = Time(() =>
+            {
+                for (var start = 0; start < results.Length; start += 100_000)
+                {
+                    var batch = new IngestBatch();
+                    for (var i = start; i < Math.Min(results.Length, start + 100_000); i++)
+                    {
+                        batch.Add(new SourcePosition("file:profile", 0, i), results[i], null, null, DateTimeOffset.UtcNow);
+                    }
+                    store.Write(batch);
+                }
+            });
+            Console.WriteLine($"store.Write, 100k batches: {wall:F2} s wall, {cpu:F2} s cpu ({store.Timings})");
+        }
+        finally
+        {
+            if (!args.Keep)
+            {
+                Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    private static (double Wall, double Cpu) Time(Action action)
+    {
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        action();
+        process.Refresh();
+        return (watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Ingestion.Replay;
+using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
+
+namespace LogAnalytics.Benchmarks;
+
+/// <summary>
+/// Replay throughput against DuckDB's own JSON loader on the same file and machine: (a) <see cref="FileReplayer"/>
+/// into a fresh database (decode, quarantine, offsets, all in transactions), (b)
+/// <c>CREATE TABLE t AS SELECT * FROM read_json(file, format = 'newline_delimited')</c> into another fresh file.
+/// </summary>
+internal static class ReplayBenchmark
+{
+    public static int Run(BenchmarkArguments args)
+    {
+        var dir = args.CreateWorkDirectory("loganalytics-replay-bench");
+        var ndjson = Path.Combine(dir, "events.ndjson");
+        Console.WriteLine($"replay benchmark: {args.Events:N0} events, {Environment.ProcessorCount} cores, files in {dir}");
+        try
+        {
+            var generation = Stopwatch.StartNew();
+            long bytes;
+            using (var file = new FileStream(ndjson, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                var router = new SyntheticRouter(new SyntheticRouterOptions
+                {
+                    Scenario = TrafficScenario.Healthy,
+                    Seed = 42,
+                    Start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero),
+                });
+                bytes = router.WriteNdjson(file, args.Events);
+            }
+            generation.Stop();
+            Console.WriteLine($"generated   {args.Events:N0} events, {Format.MiB(bytes)} MiB NDJSON in {generation.Elapsed.TotalSeconds:F1} s");
+
+            // (a) FileReplayer
+            var replayDb = Path.Combine(dir, "replay.duckdb");
+            ReplayProgress result;
+            long peak;
+            TimeSpan replayTime;
+            ReplayTimings timings;
+            string writeTimings;
+            TimeSpan replayCpu;
+            int gcs;
+            using (var sampler = new WorkingSetSampler())
+            {
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var gc0 = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+                var watch = Stopwatch.StartNew();
+                using (var store = DuckDbEventStore.Open(replayDb))
+                {
+                    var replayer = args.BatchLines is { } lines
+                        ? new FileReplayer(store, new EventDecoder()) { BatchLines = lines }
+                        : new FileReplayer(store, new EventDecoder());
+                    result = replayer.Replay(ndjson);
+                    timings = replayer.LastTimings;
+                    writeTimings = store.Timings.ToString();
+                }
+                replayTime = watch.Elapsed;
+                replayCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+                gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gc0;
+                peak = sampler.PeakBytes;
+            }
+            Console.WriteLine($"replay      {result.Stored:N0} stored, {result.Quarantined:N0} quarantined in {replayTime.TotalSeconds:F2} s = {Format.Rate(args.Events, replayTime)} events/s, peak working set {Format.MiB(peak)} MiB");
+            Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average), {gcs} GCs (gen2 {GC.CollectionCount(2)}), GC pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s since start");
+            Console.WriteLine($"  sections  {timings}");
+            Console.WriteLine($"  store     {writeTimings}");
+
+            // (b) DuckDB read_json
+            var jsonDb = Path.Combine(dir, "read_json.duckdb");
+            TimeSpan readJsonTime;
+            long readJsonRows;
+            {
+                var watch = Stopwatch.StartNew();
+                using var connection = new DuckDBConnection($"Data Source={jsonDb}");
+                connection.Open();
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = $"CREATE TABLE t AS SELECT * FROM read_json('{ndjson.Replace("'", "''", StringComparison.Ordinal)}', format = 'newline_delimited')";
+                cmd.ExecuteNonQuery();
+                cmd.CommandText = "CHECKPOINT";
+                cmd.ExecuteNonQuery();
+                readJsonTime = watch.Elapsed;
+                cmd.CommandText = "SELECT count(*) FROM t";
+                readJsonRows = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            Console.WriteLine($"read_json   {readJsonRows:N0} rows in {readJsonTime.TotalSeconds:F2} s = {Format.Rate(readJsonRows, readJsonTime)} events/s");
+
+            var ratio = readJsonTime.TotalSeconds / replayTime.TotalSeconds;
+            Console.WriteLine($"ratio       replay / read_json = {ratio:F2}x (goal >= 1.5x)");
+            return 0;
+        }
+        finally
+        {
+            if (!args.Keep)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using DuckDB.NET.Data;
+using LogAnalytics.Cli.Demo;
+using LogAnalytics.Simulation;
+using Xunit;
+
+namespace LogAnalytics.Tests.Cli;
+
+/// <summary>
+/// The demo end to end, in process: librdkafka's mock cluster (the demo's documented default broker, not a stand-in
+/// for a real one), the synthetic router, the real worker host and DuckDB.
+/// </summary>
+public sealed class DemoRunnerTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "loganalytics-demo-test-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_short_demo_stores_every_produced_event_and_exits_0()
+    {
+        var db = Path.Combine(_folder, "demo.duckdb");
+        using var output = new StringWriter();
+
+        var outcome = await DemoRunner.RunAsync(
+            new DemoSettings { Duration = TimeSpan.FromSeconds(4), Rate = 500, DatabasePath = db, Scenario = TrafficScenario.ErrorSpike, Seed = 3, PlainReportInterval = TimeSpan.FromSeconds(1) },
+            output, interactive: false, CancellationToken.None);
+
+        var text = output.ToString();
+        Assert.True(outcome.ExitCode == 0, text);
+        Assert.True(outcome.Produced > 500, text);
+        using var connection = new DuckDBConnection($"Data Source={db}");
+        connection.Open();
+        Assert.Equal(outcome.Produced - 1, Count(connection, "SELECT count(*) FROM requests"));
+        Assert.Equal(1, Count(connection, "SELECT count(*) FROM stages"));
+        Assert.Equal(2, Count(connection, "SELECT count(DISTINCT endpoint) FROM requests"));
+        Assert.Contains("holy_sheep", text, StringComparison.Ordinal);
+        Assert.Contains("p99", text, StringComparison.Ordinal);
+        Assert.Contains(db, text, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_folder, "demo.snapshot.duckdb")), "the analyst snapshot is written");
+    }
+
+    [Fact]
+    public async Task An_existing_database_file_is_refused_rather_than_resumed()
+    {
+        Directory.CreateDirectory(_folder);
+        var db = Path.Combine(_folder, "old.duckdb");
+        await File.WriteAllTextAsync(db, "");
+
+        var outcome = await DemoRunner.RunAsync(new DemoSettings { DatabasePath = db }, TextWriter.Null, interactive: false, CancellationToken.None);
+
+        Assert.Equal(2, outcome.ExitCode);
+    }
+
+    private static long Count(DuckDBConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.IO.Compression;
+using System.Text;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Ingestion.Replay;
+using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
+using Xunit;
+
+namespace LogAnalytics.Tests.Ingestion.Replay;
+
+/// <summary>Replay's contract: every line stored once (idempotent by content hash and line number), bad lines
+/// quarantined with their bytes, blank lines skipped, any line ending and length, plain or gzip.</summary>
+public sealed class FileReplayerTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("loganalytics-replay-test-").FullName;
+
+    private string Db => Path.Combine(_dir, "replay.duckdb");
+
+    private string WriteSynthetic(string name, int count, double malformed = 0, int seed = 3)
+    {
+        var path = Path.Combine(_dir, name);
+        using var file = File.Create(path);
+        new SyntheticRouter(new SyntheticRouterOptions { Start = Start, Seed = seed, MalformedFraction = malformed }).WriteNdjson(file, count);
+        return path;
+    }
+
+    private static ReplayProgress Replay(DuckDbEventStore store, string path, int batchLines = 1_000) =>
+        new FileReplayer(store, new EventDecoder()) { BatchLines = batchLines }.Replay(path);
+
+    [Fact]
+    public void Replaying_a_file_twice_stores_it_once()
+    {
+        var path = WriteSynthetic("a.ndjson", 5_000, malformed: 0.02);
+        using var store = DuckDbEventStore.Open(Db);
+
+        var first = Replay(store, path);
+        var second = Replay(store, path);
+
+        Assert.Equal(5_000, first.Lines);
+        Assert.Equal(5_000, first.Stored + first.Quarantined);
+        Assert.InRange(first.Quarantined, 50, 160);
+        Assert.Equal(0, second.Stored + second.Quarantined);
+        Assert.Equal(5_000, second.Skipped);
+        Assert.Equal(4_999 - first.Quarantined + 1, Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages"));
+        Assert.Equal(first.Quarantined, Count(store, "SELECT count(*) FROM quarantine"));
+        Assert.Equal(5_000, Count(store, "SELECT count(DISTINCT source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
+    }
+
+    [Fact]
+    public void A_replay_resumes_after_the_lines_already_stored()
+    {
+        var full = WriteSynthetic("full.ndjson", 3_000);
+        var lines = File.ReadAllLines(full);
+        using var store = DuckDbEventStore.Open(Db);
+        // Same content hash, so a file identical to one partly stored: simulate the partial run with a cancelled replay.
+        using (var cts = new CancellationTokenSource())
+        {
+            var replayer = new FileReplayer(store, new EventDecoder()) { BatchLines = 500 };
+            var reports = 0;
+            try
+            {
+                replayer.Replay(full, new InlineProgress(_ =>
+                {
+                    if (++reports == 2)
+                    {
+                        cts.Cancel();
+                    }
+                }), cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        var partial = Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages");
+        Assert.InRange(partial, 1, 2_999);
+
+        var rest = Replay(store, full, batchLines: 500);
+
+        Assert.Equal(3_000, Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages"));
+        Assert.Equal(lines.Length, rest.Lines);
+        Assert.Equal(3_000 - partial, rest.Stored);
+        Assert.Equal(partial, rest.Skipped);
+    }
+
+    [Fact]
+    public void Quarantine_keeps_the_exact_bytes_and_the_line_number()
+    {
+        var path = Path.Combine(_dir, "mixed.ndjson");
+        var good = """{"timestamp":"2025-06-01T10:00:00Z","endpoint":"legacy","latency_ms":5,"status_code":200}""";
+        // With a byte order mark, as Windows editors write: it must not cost the first line.
+        File.WriteAllText(path, good + "\r\n\r\n   \n" + "{\"broken\": \r\n" + good + "\n" + "[1]", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        using var store = DuckDbEventStore.Open(Db);
+
+        var result = Replay(store, path);
+
+        Assert.Equal(6, result.Lines);
+        Assert.Equal(2, result.Stored);
+        Assert.Equal(2, result.Quarantined);
+        Assert.Equal(new long[] { 0, 4 }, Column<long>(store, "SELECT source_offset FROM requests ORDER BY 1"));
+        Assert.Equal(new long[] { 3, 5 }, Column<long>(store, "SELECT source_offset FROM quarantine ORDER BY 1"));
+        Assert.Equal(new[] { "{\"broken\": ", "[1]" }, Column<string>(store, "SELECT decode(raw) FROM quarantine ORDER BY source_offset"));
+    }
+
+    [Fact]
+    public void Lines_longer_than_the_read_buffer_and_gzip_files_replay_like_any_other()
+    {
+        var padding = new string('x', 3 << 20);
+        var line = $$"""{"timestamp":"2025-06-01T10:00:00Z","endpoint":"legacy","latency_ms":5,"status_code":200,"pad":"{{padding}}"}""";
+        var path = Path.Combine(_dir, "long.ndjson.gz");
+        using (var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+        using (var writer = new StreamWriter(gz, new UTF8Encoding(false)))
+        {
+            writer.Write(line + "\n" + line + "\n" + line); // the last line has no newline
+        }
+        using var store = DuckDbEventStore.Open(Db);
+
+        var result = Replay(store, path, batchLines: 2);
+
+        Assert.Equal(3, result.Stored);
+        Assert.Equal(3, Count(store, $"SELECT count(*) FROM requests WHERE length(attributes) = {padding.Length + 10}"));
+    }
+
+    private static long Count(DuckDbEventStore store, string sql) => Convert.ToInt64(store.Scalar(sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static List<T> Column<T>(DuckDbEventStore store, string sql)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = sql;
+        using var reader = cmd.ExecuteReader();
+        var values = new List<T>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+        return values;
+    }
+
+    private sealed class InlineProgress(Action<ReplayProgress> report) : IProgress<ReplayProgress>
+    {
+        public void Report(ReplayProgress value) => report(value);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+    }
+}
