@@ -116,11 +116,10 @@ public static class SequentialJudge
         string Fmt(double v) => g.Relative ? v.ToString("+0.0 %;-0.0 %;0 %", CultureInfo.InvariantCulture) : (v * 100).ToString("+0.00 'pp';-0.00 'pp';0 'pp'", CultureInfo.InvariantCulture);
         var values = $"canary {Value(g.Metric, e.Canary)} vs baseline {Value(g.Metric, e.Baseline)}";
         var margin = g.Relative ? g.Margin.ToString("0.# %", CultureInfo.InvariantCulture) : (g.Margin * 100).ToString("0.## 'pp'", CultureInfo.InvariantCulture);
-        var worse = g.HigherIsBetter ? "lower" : "higher";
         return outcome switch
         {
             Outcomes.Fail => $"{g.Metric} is worse on the canary beyond its {margin} margin: {values}; with {confidence} sequential confidence the change is between {Fmt(low)} and {Fmt(high)}.",
-            Outcomes.Pass => $"{g.Metric} is within its {margin} margin: {values}; with {confidence} sequential confidence the canary is at most {Fmt(g.HigherIsBetter ? low : high)} {worse}.",
+            Outcomes.Pass => $"{g.Metric} is within its {margin} margin: {values}; with {confidence} sequential confidence the change is at most {Fmt(g.HigherIsBetter ? -low : high)} in the worse direction.",
             _ => $"{g.Metric} is not yet decided: {values}; the change is between {Fmt(low)} and {Fmt(high)} ({confidence} sequential), which still straddles the {margin} margin.",
         };
     }

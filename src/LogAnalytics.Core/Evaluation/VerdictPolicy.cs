@@ -36,13 +36,20 @@ public static class VerdictPolicy
     public static (string Decision, List<string> Reasons, WaitEstimate? Estimate) Decide(
         ExperimentDefinition experiment, ExperimentSample sample, SrmCheck srm, IReadOnlyList<JudgedGuardrail> checks, PreviousDecision? previous)
     {
+        var (decision, reasons, estimate) = DecideCore(experiment, sample, srm, checks, previous);
+        if (experiment.UsesDefaults)
+        {
+            reasons.Add($"Experiment \"{experiment.Id}\" is not in configuration; default settings were used (stages 5/25/50/100 %, dwell 48 h / 7 d / 48 h, alpha 0.05, default margins).");
+        }
+        return (decision, reasons, estimate);
+    }
+
+    private static (string Decision, List<string> Reasons, WaitEstimate? Estimate) DecideCore(
+        ExperimentDefinition experiment, ExperimentSample sample, SrmCheck srm, IReadOnlyList<JudgedGuardrail> checks, PreviousDecision? previous)
+    {
         var reasons = new List<string>();
         var stage = ExperimentCatalog.Percent(sample.Stage.WeightPercent);
         var sameStage = previous is not null && previous.StageStartedAt == sample.Stage.StartedAt;
-        if (experiment.UsesDefaults)
-        {
-            reasons.Add($"Experiment \"{experiment.Id}\" is not in configuration; default settings were used (stages 5/25/50/100 %, alpha 0.05, default margins).");
-        }
 
         // 1. A no_go holds for the whole stage: rollback is not undone by later data.
         if (sameStage && previous!.Decision == Decisions.NoGo)

@@ -145,4 +145,14 @@ public sealed class VerdictPolicyTests
         Assert.Equal(Decisions.NoGo, decision);
         Assert.Contains(advice, reasons[0]);
     }
+
+    [Fact]
+    public void An_unconfigured_experiment_says_defaults_were_used_after_the_main_reason()
+    {
+        var experiment = Experiment() with { UsesDefaults = true };
+        var (decision, reasons, _) = VerdictPolicy.Decide(experiment, Sample(5000, 0), SrmOk, AllPass(), null);
+        Assert.Equal(Decisions.Wait, decision);
+        Assert.Contains("No canary requests", reasons[0]);
+        Assert.Contains("default settings were used", reasons[^1]);
+    }
 }
