@@ -22,9 +22,45 @@ internal static class KafkaInstallation
 
         var repositoryRoot = FindRepositoryRoot();
         var libs = Path.Combine(repositoryRoot, ".kafka", "package", "kafka", "libs");
-        return HasKafkaJars(libs)
-            ? libs
-            : throw new InvalidOperationException($"Apache Kafka jars not found in {libs}. {InstallHint}");
+        if (!HasKafkaJars(libs))
+        {
+            // A fresh clone: fetch the broker the same way CI does, so `dotnet test LogAnalytics.sln` alone works.
+            var (exitCode, output) = RunInstallScript(repositoryRoot);
+            if (exitCode != 0 || !HasKafkaJars(libs))
+            {
+                throw new InvalidOperationException(
+                    $"Apache Kafka jars not found in {libs}, and .ci/install-kafka.sh failed (exit {exitCode}):\n{output}\n{InstallHint}");
+            }
+        }
+        return libs;
+    }
+
+    private static (int ExitCode, string Output) RunInstallScript(string repositoryRoot)
+    {
+        var script = Path.Combine(repositoryRoot, ".ci", "install-kafka.sh");
+        if (!File.Exists(script))
+        {
+            return (-1, $"{script} does not exist");
+        }
+        var info = new System.Diagnostics.ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = repositoryRoot,
+        };
+        info.ArgumentList.Add(script);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, "install-kafka.sh did not finish within 10 minutes");
+        }
+        return (process.ExitCode, stdout + stderr.GetAwaiter().GetResult());
     }
 
     /// <summary>The folder that holds LogAnalytics.sln, found by walking up from the test assembly.</summary>
