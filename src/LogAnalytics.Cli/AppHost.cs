@@ -54,6 +54,33 @@ internal static class AppHost
         return builder;
     }
 
+    /// <summary>Checks every settings section before the host starts, so a bad setting ends start-up with one line per
+    /// problem (naming its key) instead of a host stack trace.</summary>
+    /// <exception cref="AggregateException">Of <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>s.</exception>
+    public static void ValidateSettings(IServiceProvider services)
+    {
+        var failures = new List<Exception>();
+        void Check<T>() where T : class
+        {
+            try
+            {
+                _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<T>>().Value;
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                failures.Add(ex);
+            }
+        }
+        Check<LogAnalytics.Ingestion.Kafka.KafkaOptions>();
+        Check<LogAnalytics.Storage.StorageOptions>();
+        Check<LogAnalytics.Ingestion.IngestionOptions>();
+        Check<LogAnalytics.Experiments.ExperimentsOptions>();
+        if (failures.Count > 0)
+        {
+            throw new AggregateException(failures);
+        }
+    }
+
     /// <summary>Serilog from the <c>Serilog</c> section, writing plain lines to stderr (stdout stays for data).</summary>
     public static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration, bool quietConsole) =>
         logger.ReadFrom.Configuration(configuration)

@@ -16,6 +16,7 @@ internal static class RunCommand
             try
             {
                 using var host = AppHost.CreateWorkerBuilder(parse.GetValue(config)).Build();
+                AppHost.ValidateSettings(host.Services);
                 await host.RunAsync(ct);
                 return Environment.ExitCode;
             }

@@ -1,0 +1,152 @@
+using System.Text;
+using DuckDB.NET.Data;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Storage;
+
+namespace LogAnalytics.Tests.Storage;
+
+public sealed class DuckDbEventStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Ts = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("la-store-").FullName;
+
+    private string Db => Path.Combine(_dir, "t.duckdb");
+
+    private static RequestEvent Request(string id) => new()
+    {
+        Timestamp = Ts, Endpoint = "holy_sheep", LatencyMs = 812.5, StatusCode = 504, Experiment = "exp", Variant = Variants.Canary,
+        RequestId = id, Model = "gpt-4.1", HashBucket = 3, PromptTokens = 800, CompletionTokens = 200, TotalTokens = 1000,
+        CostUsd = 0.0042, TtftMs = 120.5, Stream = true, ErrorType = "timeout", Error = "{\"after_ms\":30000}", RetryCount = 2,
+        Attributes = "{\"region\":\"eu\"}",
+    };
+
+    private static IngestBatch Batch(string source, int partition, long from, int count)
+    {
+        var batch = new IngestBatch();
+        for (var o = from; o < from + count; o++)
+        {
+            batch.Add(new SourcePosition(source, partition, o), DecodeResult.Accept(Request($"r{o}")), null, null, Ts);
+        }
+        return batch;
+    }
+
+    private static long Count(DuckDbEventStore store, string sql) => Convert.ToInt64(store.Scalar(sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Migrations_apply_once_and_reopening_keeps_the_schema()
+    {
+        int version;
+        using (var store = DuckDbEventStore.Open(Db))
+        {
+            version = store.SchemaVersion();
+            Assert.True(version >= 2);
+        }
+        using (var again = DuckDbEventStore.Open(Db))
+        {
+            Assert.Equal(version, again.SchemaVersion());
+            Assert.Equal(version, Count(again, "SELECT count(*) FROM schema_migrations"));
+        }
+    }
+
+    [Fact]
+    public void A_request_round_trips_every_column()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        store.Write(Batch("topic", 2, 41, 1));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT source, source_partition, source_offset, ts, experiment, variant, endpoint, request_id, model, hash_bucket, status_code, latency_ms, ttft_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd, stream, error_type, error, retry_count, attributes->>'region' FROM requests";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal("topic", r.GetString(0));
+        Assert.Equal(2, r.GetInt32(1));
+        Assert.Equal(41, r.GetInt64(2));
+        Assert.Equal(Ts, r.GetFieldValue<DateTimeOffset>(3));
+        Assert.Equal(["exp", "canary", "holy_sheep", "r41", "gpt-4.1"], new[] { r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8) });
+        Assert.Equal(3, r.GetInt64(9));
+        Assert.Equal(504, r.GetInt32(10));
+        Assert.Equal(812.5, r.GetDouble(11));
+        Assert.Equal(120.5, r.GetDouble(12));
+        Assert.Equal([800L, 200L, 1000L], new[] { r.GetInt64(13), r.GetInt64(14), r.GetInt64(15) });
+        Assert.Equal(0.0042, r.GetDouble(16));
+        Assert.True(r.GetBoolean(17));
+        Assert.Equal("timeout", r.GetString(18));
+        Assert.Equal("{\"after_ms\":30000}", r.GetString(19));
+        Assert.Equal(2, r.GetInt32(20));
+        Assert.Equal("eu", r.GetString(21));
+        Assert.False(r.Read());
+    }
+
+    [Fact]
+    public void Writing_the_same_messages_again_adds_nothing_and_only_newer_offsets_land()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        Assert.Equal(100, store.Write(Batch("t", 0, 0, 100)).Requests);
+        Assert.Equal(0, store.Write(Batch("t", 0, 0, 100)).Requests);
+        var overlapping = store.Write(Batch("t", 0, 50, 100));
+        Assert.Equal(50, overlapping.Requests);
+        Assert.Equal(150, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+        Assert.Equal(150, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(150, store.LoadOffsets("t")[0]);
+        // Another partition and source are independent.
+        Assert.Equal(10, store.Write(Batch("t", 1, 0, 10)).Requests);
+        Assert.Equal(10, store.Write(Batch("u", 0, 0, 10)).Requests);
+        Assert.Equal(10, store.LoadOffsets("t")[1]);
+    }
+
+    [Fact]
+    public void Quarantined_messages_keep_their_bytes_and_reason_and_advance_the_offset()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        var batch = new IngestBatch();
+        var raw = Encoding.UTF8.GetBytes("not json \u00e9");
+        batch.Add(new SourcePosition("t", 0, 7), DecodeResult.Reject(RejectionReasons.NotJson, "invalid JSON at byte 0"), Encoding.UTF8.GetBytes("k"), raw, Ts);
+        Assert.Equal(1, store.Write(batch).Quarantined);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT reason, detail, raw, message_key FROM quarantine";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal("not_json", r.GetString(0));
+        Assert.Equal("invalid JSON at byte 0", r.GetString(1));
+        using var stream = r.GetStream(2);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        Assert.Equal(raw, copy.ToArray());
+        Assert.Equal(8, store.LoadOffsets("t")[0]);
+    }
+
+    [Fact]
+    public void The_analyst_snapshot_is_readable_by_another_connection_while_the_store_is_open()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        store.Write(Batch("t", 0, 0, 25));
+        var snapshot = Path.Combine(_dir, "t.snapshot.duckdb");
+        store.WriteSnapshot(snapshot);
+        store.Write(Batch("t", 0, 25, 5)); // after the snapshot: not in it
+        using (var reader = new DuckDBConnection($"Data Source={snapshot};ACCESS_MODE=READ_ONLY"))
+        {
+            reader.Open();
+            using var cmd = reader.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM requests";
+            Assert.Equal(25L, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        store.WriteSnapshot(snapshot); // replaced atomically
+        using var again = new DuckDBConnection($"Data Source={snapshot};ACCESS_MODE=READ_ONLY");
+        again.Open();
+        using var count = again.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM requests";
+        Assert.Equal(30L, Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+}
