@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using LogAnalytics.Cli.Commands;
+using LogAnalytics.Evaluation;
+using LogAnalytics.Experiments;
+using LogAnalytics.Publishing;
+using LogAnalytics.Verdicts;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Simulation;
 using LogAnalytics.Storage;
@@ -43,7 +47,7 @@ internal sealed record DemoSettings
 }
 
 /// <summary>How a demo run ended.</summary>
-internal sealed record DemoOutcome(int ExitCode, string DatabasePath, long Produced, long Stored, long Quarantined);
+internal sealed record DemoOutcome(int ExitCode, string DatabasePath, long Produced, long Stored, long Quarantined, string? Decision = null);
 
 /// <summary>
 /// Runs the whole pipeline with nothing installed: librdkafka's mock cluster as the broker, the synthetic router as
@@ -65,7 +69,8 @@ internal static class DemoRunner
             await Console.Error.WriteLineAsync($"loganalytics demo: {dbPath} already exists; name a new file with --db, or delete it first.");
             return new DemoOutcome(ConfigOption.UsageError, dbPath, 0, 0, 0);
         }
-        var scenario = settings.Scenario;
+        // A 25 % stage (unless the scenario is about a broken split) so the verdict decides within a short demo.
+        var scenario = settings.Scenario.ActualWeightPercent is null ? settings.Scenario with { WeightPercent = DemoStagePercent } : settings.Scenario;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"loganalytics demo: scenario {scenario.Name} ({scenario.Description}); {settings.Rate:N0} events/s for {settings.Duration.TotalSeconds:N0} s, seed {settings.Seed}"));
 
@@ -95,6 +100,10 @@ internal static class DemoRunner
             ["Storage:SnapshotPath"] = snapshotPath,
             ["Storage:SnapshotIntervalSeconds"] = SnapshotIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in DemoExperiment(scenario.Experiment))
+        {
+            overrides[key] = value;
+        }
         var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides, quietConsole: true);
         builder.Services.AddSingleton<IHostLifetime, DemoHostLifetime>();
         using var host = builder.Build();
@@ -104,6 +113,7 @@ internal static class DemoRunner
         output.WriteLine($"Worker: consuming {settings.Topic} into {dbPath}");
 
         var statistics = host.Services.GetRequiredService<IngestionStatistics>();
+        var verdicts = host.Services.GetRequiredService<VerdictFeed>();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         var clock = Stopwatch.StartNew();
         using var summary = new LiveSummaryReader(dbPath);
@@ -123,7 +133,7 @@ internal static class DemoRunner
             {
                 while (await Tick(TimeSpan.FromSeconds(1), running.Token))
                 {
-                    ctx.UpdateTarget(DemoView.Table(Snapshot(), title));
+                    ctx.UpdateTarget(new Rows(DemoView.Table(Snapshot(), title), new Text(VerdictLine(verdicts.Latest()))));
                 }
             });
         }
@@ -132,6 +142,7 @@ internal static class DemoRunner
             while (await Tick(settings.PlainReportInterval, running.Token))
             {
                 WriteLines(output, DemoView.PlainLines(Snapshot()));
+                WriteLines(output, [VerdictLine(verdicts.Latest())]);
             }
         }
 
@@ -159,6 +170,17 @@ internal static class DemoRunner
 
         var final = Snapshot();
         summary.Dispose();
+        Verdict? finalVerdict = null;
+        try
+        {
+            var experiments = host.Services.GetRequiredService<IOptions<ExperimentsOptions>>().Value;
+            var service = new VerdictService(store.Connection, experiments, ExperimentEvaluator.CreateDefault());
+            finalVerdict = service.Evaluate(scenario.Experiment, TimeProvider.System.GetUtcNow());
+        }
+        catch (DuckDBException ex)
+        {
+            output.WriteLine($"The final verdict could not be computed: {ex.Message}");
+        }
         var snapshotWritten = TryWriteSnapshot(store, snapshotPath, out var snapshotError);
 
         WriteRenderable(output, interactive, DemoView.Table(final, title + " (final)"));
@@ -167,6 +189,15 @@ internal static class DemoRunner
         output.WriteLine(snapshotWritten
             ? $"Analyst snapshot: {snapshotPath} (read-only copy, refreshed by the worker every Storage:SnapshotIntervalSeconds)"
             : $"Analyst snapshot: not written ({snapshotError})");
+        if (finalVerdict is not null)
+        {
+            output.WriteLine($"Final verdict for {finalVerdict.Experiment} at the {finalVerdict.CurrentStage} % stage: {finalVerdict.Decision}");
+            foreach (var reason in finalVerdict.Reasons)
+            {
+                output.WriteLine($"  - {reason}");
+            }
+            output.WriteLine($"  (the full verdict: loganalytics verdict --db '{dbPath}' --experiment {finalVerdict.Experiment} --config <a file with the demo experiment>)");
+        }
         output.WriteLine("Try a query, e.g. with the DuckDB CLI:");
         output.WriteLine($"  duckdb -readonly '{(snapshotWritten ? snapshotPath : dbPath)}' \"SELECT endpoint, count(*) AS requests, quantile_cont(latency_ms, 0.99) AS p99_ms FROM requests GROUP BY endpoint\"");
         output.WriteLine("  (the per-endpoint KPIs shown above are sql/queries/live_endpoint_summary.sql)");
@@ -182,8 +213,36 @@ internal static class DemoRunner
             output.WriteLine("No event was stored; the demo failed. Run again with a longer --duration, and check the log above.");
             exitCode = 1;
         }
-        return new DemoOutcome(exitCode, dbPath, traffic.Produced, final.Stored, final.Quarantined);
+        return new DemoOutcome(exitCode, dbPath, traffic.Produced, final.Stored, final.Quarantined, finalVerdict?.Decision);
     }
+
+    /// <summary>The canary weight of the demo's stage.</summary>
+    internal const double DemoStagePercent = 25;
+
+    /// <summary>The demo's experiment: the synthetic router's endpoints, a short dwell and few samples so a 20 s run
+    /// decides; margins as the defaults except a 1 pp error-rate margin (the synthetic error rates are noisy at this volume).</summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> DemoExperiment(string id)
+    {
+        yield return new("Experiments:EvaluationIntervalSeconds", "2");
+        yield return new("Experiments:Items:0:Id", id);
+        yield return new("Experiments:Items:0:BaselineEndpoint", "legacy");
+        yield return new("Experiments:Items:0:CanaryEndpoint", "holy_sheep");
+        for (var i = 0; i < 4; i++)
+        {
+            yield return new($"Experiments:Items:0:MinDwell:{i}", "5s");
+        }
+        yield return new("Experiments:Items:0:MinSamples", "300");
+        var metrics = new[] { ("latency_p50", "0.10"), ("latency_p95", "0.10"), ("latency_p99", "0.10"), ("latency_distribution", "0.10"), ("error_rate", "0.01") };
+        for (var m = 0; m < metrics.Length; m++)
+        {
+            yield return new($"Experiments:Items:0:Metrics:{m}:Name", metrics[m].Item1);
+            yield return new($"Experiments:Items:0:Metrics:{m}:Margin", metrics[m].Item2);
+        }
+    }
+
+    private static string VerdictLine(IReadOnlyList<Verdict> verdicts) => verdicts.Count == 0
+        ? "verdict: not evaluated yet"
+        : string.Join(Environment.NewLine, verdicts.Select(v => $"verdict {v.Experiment}: {v.Decision} ({v.Samples.Baseline:N0} baseline / {v.Samples.Canary:N0} canary) - {v.Reasons.FirstOrDefault()}"));
 
     /// <summary>Waits <paramref name="interval"/>; false once <paramref name="token"/> is cancelled.</summary>
     private static async Task<bool> Tick(TimeSpan interval, CancellationToken token)

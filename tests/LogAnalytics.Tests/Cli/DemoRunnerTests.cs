@@ -37,6 +37,28 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_folder, "demo.snapshot.duckdb")), "the analyst snapshot is written");
     }
 
+    [Theory]
+    [InlineData("healthy", "go")]
+    [InlineData("latency-regression", "no_go")]
+    [InlineData("error-spike", "no_go")]
+    [InlineData("srm", "wait")]
+    public async Task Each_scenario_ends_in_its_expected_verdict(string scenarioName, string decision)
+    {
+        Assert.True(TrafficScenario.TryGetPreset(scenarioName, out var scenario));
+        var db = Path.Combine(_folder, $"{scenarioName}.duckdb");
+        using var output = new StringWriter();
+
+        var outcome = await DemoRunner.RunAsync(
+            new DemoSettings { Duration = TimeSpan.FromSeconds(14), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromSeconds(2) },
+            output, interactive: false, CancellationToken.None);
+
+        var text = output.ToString();
+        Assert.True(outcome.ExitCode == 0, text);
+        Assert.True(outcome.Decision == decision, $"expected {decision}, got {outcome.Decision}:\n{text}");
+        Assert.Contains($"Final verdict for {scenario.Experiment}", text, StringComparison.Ordinal);
+        Assert.Contains("verdict holy_sheep_rollout:", text, StringComparison.Ordinal); // the verdict evolves in the plain lines
+    }
+
     [Fact]
     public async Task An_existing_database_file_is_refused_rather_than_resumed()
     {
