@@ -47,7 +47,7 @@ public sealed class EventDecoder
         var fields = state.Fields;
         try
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
             if (!reader.Read())
             {
                 return DecodeResult.Reject(RejectionReasons.NotJson, "the message holds no JSON value");
@@ -271,7 +271,7 @@ public sealed class EventDecoder
                 Stream = OptionalBoolean(Field.Stream),
                 ErrorType = OptionalString(Field.ErrorType),
                 Error = OptionalText(Field.Error),
-                RetryCount = (int?)OptionalInteger(Field.RetryCount),
+                RetryCount = (int?)OptionalInteger(Field.RetryCount, int.MaxValue),
             };
             KeepUnused(RequestFields);
             var attributes = FinishAttributes();
@@ -421,10 +421,10 @@ public sealed class EventDecoder
             return null;
         }
 
-        private long? OptionalInteger(Field field)
+        private long? OptionalInteger(Field field, double limit = 9e15)
         {
             var v = Peek(field);
-            if (v.TryNumber(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15)
+            if (v.TryNumber(out var d) && d == Math.Floor(d) && Math.Abs(d) <= limit)
             {
                 fields[(int)field] = v with { Used = true };
                 return (long)d;

@@ -130,6 +130,15 @@ public sealed class EventDecoderTests
     }
 
     [Fact]
+    public void A_retry_count_too_large_for_its_column_is_kept_in_attributes_not_wrapped()
+    {
+        var e = Accept<RequestEvent>("""{"timestamp":"2026-11-24T10:00:00Z","endpoint":"a","latency_ms":1,"status_code":200,"retry_count":3000000000}""");
+        Assert.Null(e.RetryCount);
+        using var attributes = JsonDocument.Parse(e.Attributes!);
+        Assert.Equal(3000000000L, attributes.RootElement.GetProperty("retry_count").GetInt64());
+    }
+
+    [Fact]
     public void Validation_and_stage_kinds_decode_to_their_own_events()
     {
         var v = Accept<ValidationEvent>("""{"kind":"validation","timestamp":"2026-11-24T10:00:00Z","request_id":"r1","experiment":"e","endpoint":"holy_sheep","content_match":true,"finish_reason_match":false,"tokens_match":"true","model_field_match":1,"similarity":0.97}""");
@@ -153,6 +162,7 @@ public sealed class EventDecoderTests
     [InlineData("not json", RejectionReasons.NotJson)]
     [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"a\"", RejectionReasons.NotJson)]
     [InlineData("{\"endpoint\":\"a\"} trailing", RejectionReasons.NotJson)]
+    [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"a\",\"latency_ms\":1,\"status_code\":200,\"x\":[1 /* c */]}", RejectionReasons.NotJson)]
     [InlineData("[1,2]", RejectionReasons.NotObject)]
     [InlineData("\"a string\"", RejectionReasons.NotObject)]
     [InlineData("42", RejectionReasons.NotObject)]
