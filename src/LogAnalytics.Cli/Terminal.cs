@@ -12,10 +12,11 @@ internal static class Terminal
         && !Console.IsOutputRedirected && !Console.IsErrorRedirected
         && AnsiConsole.Profile.Capabilities.Interactive;
 
-    /// <summary>Writes a renderable to stdout; plain (no colour, no cursor moves) when not interactive.</summary>
-    public static void Write(IRenderable renderable)
+    /// <summary>Writes a renderable to <paramref name="output"/> (default stdout); plain (no colour, no cursor moves) when
+    /// not <paramref name="interactive"/> (default: <see cref="IsInteractive"/>).</summary>
+    public static void Write(IRenderable renderable, TextWriter? output = null, bool? interactive = null)
     {
-        if (IsInteractive)
+        if (interactive ?? IsInteractive)
         {
             AnsiConsole.Write(renderable);
             return;
@@ -25,7 +26,7 @@ internal static class Terminal
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(Console.Out),
+            Out = new AnsiConsoleOutput(output ?? Console.Out),
         });
         plain.Profile.Width = 160;
         plain.Write(renderable);

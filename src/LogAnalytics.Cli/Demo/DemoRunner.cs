@@ -183,7 +183,7 @@ internal static class DemoRunner
         }
         var snapshotWritten = TryWriteSnapshot(store, snapshotPath, out var snapshotError);
 
-        WriteRenderable(output, interactive, DemoView.Table(final, title + " (final)"));
+        Terminal.Write(DemoView.Table(final, title + " (final)"), output, interactive);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Stored {final.Stored:N0} events and {final.Quarantined:N0} quarantined messages of {traffic.Delivered:N0} delivered, in {dbPath}"));
         output.WriteLine(snapshotWritten
@@ -297,23 +297,5 @@ internal static class DemoRunner
             output.WriteLine(line);
         }
         output.Flush();
-    }
-
-    private static void WriteRenderable(TextWriter output, bool interactive, IRenderable renderable)
-    {
-        if (interactive)
-        {
-            AnsiConsole.Write(renderable);
-            return;
-        }
-        var plain = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        plain.Profile.Width = 160;
-        plain.Write(renderable);
     }
 }
