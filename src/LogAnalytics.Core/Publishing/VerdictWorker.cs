@@ -67,8 +67,8 @@ internal sealed class VerdictWorker(
             {
                 var verdict = service.Evaluate(id, asOf);
                 service.Record(verdict);
+                var changed = feed.Update(verdict); // before publishing: a slow broker must not hide the verdict
                 var published = publisher.Publish(verdict);
-                var changed = feed.Update(verdict);
                 if (changed)
                 {
                     _log.LogInformation("Experiment {Experiment} at {Stage} %: {Decision}. {Reason}",
