@@ -204,5 +204,6 @@ public static class VerdictPolicy
     internal static string Hours(TimeSpan t) => t.TotalHours >= 48
         ? t.TotalDays.ToString("0.#", CultureInfo.InvariantCulture) + " d"
         : t.TotalHours >= 1 ? t.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + " h"
-        : Math.Max(0, t.TotalMinutes).ToString("0", CultureInfo.InvariantCulture) + " min";
+        : t.TotalMinutes >= 1 ? t.TotalMinutes.ToString("0", CultureInfo.InvariantCulture) + " min"
+        : Math.Max(0, t.TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " s";
 }
