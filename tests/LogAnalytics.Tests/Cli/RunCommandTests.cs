@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace LogAnalytics.Tests.Cli;
 
@@ -9,18 +8,8 @@ public sealed class RunCommandTests : IDisposable
 
     private static (int ExitCode, string StdErr) Run(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "loganalytics.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.Environment["CI"] = "true";
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000), "loganalytics did not exit");
-        return (process.ExitCode, stderr.GetAwaiter().GetResult());
+        var (exit, _, stderr) = CliProcess.Run(args);
+        return (exit, stderr);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using LogAnalytics.Verdicts;
 
@@ -10,21 +9,7 @@ public sealed class VerdictCommandTests : IDisposable
     private static readonly DateTimeOffset Start = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Directory.CreateTempSubdirectory("la-verdict-cli-").FullName;
 
-    private static (int ExitCode, string StdOut, string StdErr) Run(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "loganalytics.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.Environment["CI"] = "true";
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000), "loganalytics did not exit");
-        return (process.ExitCode, stdout, stderr.GetAwaiter().GetResult());
-    }
+    private static (int ExitCode, string StdOut, string StdErr) Run(params string[] args) => CliProcess.Run(args);
 
     /// <summary>Two experiments' traffic in a replayed file: "alpha" (variant on every event) and "beta".</summary>
     private string Database()
