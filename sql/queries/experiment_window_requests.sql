@@ -1,5 +1,6 @@
 -- The requests of one experiment in its evaluation window (from the current stage's start to $as_of), each put on a
 -- side: the event's variant when it has one, else the configured endpoint names. side is NULL when neither decides.
+-- The token and cost columns feed the cost guardrail (priced in C# with the price book, like view requests_costed).
 SELECT
     CASE
         WHEN variant IS NOT NULL THEN variant
@@ -8,7 +9,13 @@ SELECT
     END AS side,
     endpoint,
     latency_ms,
-    error_class
+    error_class,
+    model,
+    prompt_tokens,
+    completion_tokens,
+    total_tokens,
+    cost_usd,
+    status_code
 FROM requests_classified
 WHERE experiment_id = $experiment
   AND ts >= $window_from AND ts <= $as_of;

@@ -75,6 +75,7 @@ internal static class AppHost
         Check<LogAnalytics.Storage.StorageOptions>();
         Check<LogAnalytics.Ingestion.IngestionOptions>();
         Check<LogAnalytics.Experiments.ExperimentsOptions>();
+        Check<LogAnalytics.Kpis.Pricing.PricingOptions>();
         if (failures.Count > 0)
         {
             throw new AggregateException(failures);

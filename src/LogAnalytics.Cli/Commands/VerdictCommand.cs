@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
+using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
 using Microsoft.Extensions.Configuration;
@@ -41,13 +42,18 @@ internal static class VerdictCommand
             return ConfigOption.UsageError;
         }
         ExperimentsOptions options;
+        PriceBook prices;
         var evaluator = ExperimentEvaluator.CreateDefault();
         try
         {
             var configuration = new ConfigurationBuilder();
             AppHost.Configure(configuration, configFile);
-            options = configuration.Build().GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
-            var errors = ExperimentCatalog.Validate(options, evaluator.Metrics);
+            var built = configuration.Build();
+            options = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
+            var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
+            var errors = ExperimentCatalog.Validate(options, evaluator.Metrics).ToList();
+            var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
+            errors.AddRange(pricingCheck.Failed ? pricingCheck.Failures : []);
             if (errors.Count > 0)
             {
                 foreach (var e in errors)
@@ -56,6 +62,7 @@ internal static class VerdictCommand
                 }
                 return ConfigOption.UsageError;
             }
+            prices = PriceBookFile.Load(pricing).Current;
         }
         catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
         {
@@ -77,7 +84,7 @@ internal static class VerdictCommand
         {
             try
             {
-                var service = new VerdictService(store.Connection, options, evaluator);
+                var service = new VerdictService(store.Connection, options, evaluator, () => prices);
                 var ids = only.Length > 0 ? only.Distinct(StringComparer.Ordinal).ToList() : service.Experiments(asOf);
                 foreach (var id in ids)
                 {

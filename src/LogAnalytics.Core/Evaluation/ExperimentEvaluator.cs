@@ -29,9 +29,17 @@ public sealed class ExperimentEvaluator
     public Verdict Evaluate(ExperimentDefinition experiment, ExperimentSample sample, PreviousDecision? previous)
     {
         var srm = SampleRatio.Check(sample);
-        var measurements = experiment.Guardrails.Select(g => Measure(g, sample)).ToList();
+        var measured = experiment.Guardrails.Select(g => Measure(g, sample)).ToList();
+        // A default guardrail on data this experiment does not have (no costs, no validation events) is left out,
+        // and the verdict says so; one configured explicitly stays and waits for its data.
+        var skipped = measured.Where(m => m.Missing is { NoData: true, Guardrail.Optional: true }).Select(m => m.Missing!).ToList();
+        var measurements = measured.Where(m => m.Missing is not { NoData: true, Guardrail.Optional: true }).ToList();
         var judged = SequentialJudge.Judge(measurements, experiment.Alpha);
         var (decision, reasons, estimate) = VerdictPolicy.Decide(experiment, sample, srm, judged, previous);
+        foreach (var s in skipped)
+        {
+            reasons.Add($"{s.Reason} The {s.Guardrail.Metric} guardrail is left out until there is such data (list it under Experiments:Items:N:Metrics to require it).");
+        }
         var dwellRequired = experiment.DwellFor(sample.Stage.WeightPercent);
         return new Verdict
         {
@@ -54,6 +62,9 @@ public sealed class ExperimentEvaluator
             Endpoints = new VerdictEndpoints(sample.Baseline.Endpoints, sample.Canary.Endpoints),
             Estimate = decision == Decisions.Wait ? estimate : null,
             DefaultsUsed = experiment.UsesDefaults,
+            Cost = VerdictFigures.Cost(sample),
+            Validation = VerdictFigures.Validation(sample),
+            Errors = VerdictFigures.Errors(sample),
         };
     }
 

@@ -15,6 +15,8 @@ public static class GuardrailChecks
         new LatencyQuantileCheck(MetricNames.LatencyP99, 0.99),
         new LatencyDistributionCheck(),
         new ErrorRateCheck(),
+        new CostPerRequestCheck(),
+        new ValidationMatchRateCheck(),
     ];
 
     /// <summary>The z value of a two-sided 95 % interval (for converting interval widths to standard errors).</summary>

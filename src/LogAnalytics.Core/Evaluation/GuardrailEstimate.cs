@@ -12,8 +12,9 @@ public sealed record GuardrailEstimate
 {
     /// <summary>The guardrail.</summary>
     public required Guardrail Guardrail { get; init; }
-    /// <summary>The baseline's value in its unit.</summary>
-    public required double Baseline { get; init; }
+    /// <summary>The baseline's value in its unit; null for a threshold metric (the canary is judged against
+    /// <see cref="Guardrail.Threshold"/>, not against the baseline).</summary>
+    public required double? Baseline { get; init; }
     /// <summary>The canary's value in its unit.</summary>
     public required double Canary { get; init; }
     /// <summary>How much worse the canary is on the decision scale (sign already oriented by direction).</summary>
@@ -26,10 +27,16 @@ public sealed record GuardrailEstimate
     public required string Test { get; init; }
     /// <summary>Extra figures (counts by class, Hodges-Lehmann shift...).</summary>
     public IReadOnlyDictionary<string, double>? Details { get; init; }
+    /// <summary>The mixture scale τ of the sequential test on the decision scale; null = the margin (the default).</summary>
+    public double? MixtureScale { get; init; }
+    /// <summary>When set, a pass is held back (inconclusive) for this reason: a further condition the metric puts on
+    /// passing, such as the Wilson lower bound of validation_match_rate clearing its threshold.</summary>
+    public string? PassHeldBecause { get; init; }
 
     /// <summary>The margin on the decision scale: ln(1 + m) for relative lower-is-better, −ln(1 − m) for relative
-    /// higher-is-better, m for absolute.</summary>
-    public double DecisionMargin => Guardrail.Relative
+    /// higher-is-better, m for absolute, 0 for a threshold metric (its degradation is threshold − value).</summary>
+    public double DecisionMargin => Guardrail.Threshold is not null ? 0
+        : Guardrail.Relative
         ? (Guardrail.HigherIsBetter ? -Math.Log(1 - Math.Min(Guardrail.Margin, 0.999)) : Math.Log(1 + Guardrail.Margin))
         : Guardrail.Margin;
 
@@ -47,7 +54,9 @@ public sealed record GuardrailEstimate
 /// <param name="Reason">Why, as a sentence.</param>
 /// <param name="Baseline">The baseline's value when known.</param>
 /// <param name="Canary">The canary's value when known.</param>
-public sealed record NotComputable(Guardrail Guardrail, string Reason, double? Baseline = null, double? Canary = null);
+/// <param name="NoData">True when the experiment has none of the data the metric needs (no token counts or costs, no
+/// validation events): an optional guardrail is then left out of the verdict rather than holding it.</param>
+public sealed record NotComputable(Guardrail Guardrail, string Reason, double? Baseline = null, double? Canary = null, bool NoData = false);
 
 /// <summary>What a check returns: an estimate, or why there is none.</summary>
 public readonly record struct Measurement(GuardrailEstimate? Estimate, NotComputable? Missing)

@@ -35,7 +35,7 @@ public static class SequentialJudge
             {
                 continue;
             }
-            var tau = e.DecisionMargin > 0 ? e.DecisionMargin : DefaultMixtureScale;
+            var tau = e.MixtureScale ?? (e.DecisionMargin > 0 ? e.DecisionMargin : DefaultMixtureScale);
             var test = MixtureSequentialTest.TwoSided(e.Degradation, e.Variance, e.DecisionMargin, tau * tau, alpha);
             if (!test.IsComputable)
             {
@@ -73,6 +73,7 @@ public static class SequentialJudge
                     RelativeChange = Relative(missing.Baseline, missing.Canary),
                     Margin = missing.Guardrail.Margin,
                     Scale = missing.Guardrail.Relative ? "relative" : "absolute",
+                    Threshold = missing.Guardrail.Threshold,
                     Test = "none",
                     Outcome = Outcomes.Inconclusive,
                     Reason = missing.Reason,
@@ -80,7 +81,7 @@ public static class SequentialJudge
                 continue;
             }
             var outcome = adjusted[i] < alpha ? Outcomes.Fail
-                : ci.High <= e.DecisionMargin ? Outcomes.Pass
+                : ci.High <= e.DecisionMargin && e.PassHeldBecause is null ? Outcomes.Pass
                 : Outcomes.Inconclusive;
             var low = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.High : ci.Low);
             var high = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.Low : ci.High);
@@ -94,6 +95,7 @@ public static class SequentialJudge
                 CiHigh = high,
                 Margin = e.Guardrail.Margin,
                 Scale = e.Guardrail.Relative ? "relative" : "absolute",
+                Threshold = e.Guardrail.Threshold,
                 PValue = e.FixedHorizonPValue,
                 SequentialPValue = adjusted[i],
                 Test = e.Test,
@@ -113,6 +115,10 @@ public static class SequentialJudge
     {
         var g = e.Guardrail;
         var confidence = (1 - alpha).ToString("P0", CultureInfo.InvariantCulture);
+        if (g.Threshold is { } threshold)
+        {
+            return ExplainThreshold(e, threshold, outcome, confidence, low, high);
+        }
         string Fmt(double v) => g.Relative ? v.ToString("+0.0 %;-0.0 %;0 %", CultureInfo.InvariantCulture) : (v * 100).ToString("+0.00 'pp';-0.00 'pp';0 'pp'", CultureInfo.InvariantCulture);
         var values = $"canary {Value(g.Metric, e.Canary)} vs baseline {Value(g.Metric, e.Baseline)}";
         var margin = g.Relative ? g.Margin.ToString("0.# %", CultureInfo.InvariantCulture) : (g.Margin * 100).ToString("0.## 'pp'", CultureInfo.InvariantCulture);
@@ -124,7 +130,34 @@ public static class SequentialJudge
         };
     }
 
-    private static string Value(string metric, double v) => metric.StartsWith("latency", StringComparison.Ordinal)
+    private static string ExplainThreshold(GuardrailEstimate e, double threshold, string outcome, string confidence, double low, double high)
+    {
+        static string P(double v) => v.ToString("0.0## %", CultureInfo.InvariantCulture);
+        var count = e.Details is { } d && d.TryGetValue("validation_events", out var n) && d.TryGetValue("matches", out var m)
+            ? string.Create(CultureInfo.InvariantCulture, $"{m:N0} of {n:N0} shadow comparisons matched ({P(e.Canary)})")
+            : $"the rate is {P(e.Canary)}";
+        // low / high are rate − threshold on the reported scale.
+        var (rateLow, rateHigh) = (Math.Max(0, threshold + low), Math.Min(1, threshold + high));
+        return outcome switch
+        {
+            Outcomes.Fail => $"{e.Guardrail.Metric} is below its {P(threshold)} threshold: {count}; with {confidence} sequential confidence the rate is between {P(rateLow)} and {P(rateHigh)}. Check the canary's answers (wrong model, truncation, prompt handling) before moving on.",
+            Outcomes.Pass => $"{e.Guardrail.Metric} clears its {P(threshold)} threshold: {count}; with {confidence} sequential confidence the rate is at least {P(rateLow)}.",
+            _ => $"{e.Guardrail.Metric} is not yet shown above its {P(threshold)} threshold: {count}; the rate is between {P(rateLow)} and {P(rateHigh)} ({confidence} sequential){(e.PassHeldBecause is { } why && rateLow >= threshold ? $", but {why}" : "")}.",
+        };
+    }
+
+    private static string Value(string metric, double? value)
+    {
+        if (value is not { } v)
+        {
+            return "n/a";
+        }
+        return Value(metric, v);
+    }
+
+    private static string Value(string metric, double v) => metric.StartsWith("cost", StringComparison.Ordinal)
+        ? "$" + v.ToString("0.######", CultureInfo.InvariantCulture)
+        : metric.StartsWith("latency", StringComparison.Ordinal)
         ? v.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
         : metric.EndsWith("_rate", StringComparison.Ordinal) ? v.ToString("0.###%", CultureInfo.InvariantCulture)
         : v.ToString("G4", CultureInfo.InvariantCulture);

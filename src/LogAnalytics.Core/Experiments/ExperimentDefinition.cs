@@ -7,7 +7,11 @@ namespace LogAnalytics.Experiments;
 /// <param name="Margin">How much worse the canary may be and still pass.</param>
 /// <param name="Relative">Whether <paramref name="Margin"/> is a relative change (0.10 = 10 %) or an absolute difference.</param>
 /// <param name="HigherIsBetter">Whether a larger canary value is an improvement (false for latency, errors, cost).</param>
-public sealed record Guardrail(string Metric, double Margin, bool Relative, bool HigherIsBetter = false);
+/// <param name="Threshold">For a threshold metric (validation_match_rate): the bar the canary's value must clear; the
+/// margin is then unused.</param>
+/// <param name="Optional">A default guardrail on data not every router sends: left out (with a reason) while the
+/// experiment has none of that data.</param>
+public sealed record Guardrail(string Metric, double Margin, bool Relative, bool HigherIsBetter = false, double? Threshold = null, bool Optional = false);
 
 /// <summary>An experiment with every default filled in: what the evaluator works from.</summary>
 public sealed record ExperimentDefinition
@@ -92,7 +96,7 @@ public static class ExperimentCatalog
         Id = id,
         Stages = ExperimentDefaults.Stages,
         MinDwell = ExperimentDefaults.MinDwell,
-        Guardrails = ExperimentDefaults.Metrics.Select(m => new Guardrail(m.Key, m.Value.Margin, m.Value.Relative)).ToList(),
+        Guardrails = ExperimentDefaults.Metrics.Select(m => new Guardrail(m.Key, m.Value.Margin, m.Value.Relative, m.Value.HigherIsBetter, m.Value.Threshold, m.Value.NeedsOptionalData)).ToList(),
         UsesDefaults = true,
     };
 
@@ -105,8 +109,9 @@ public static class ExperimentCatalog
         var metrics = o.Metrics is { Count: > 0 }
             ? o.Metrics.Where(m => m.Enabled).Select(m =>
             {
-                var d = ExperimentDefaults.Metrics.TryGetValue(m.Name, out var def) ? def : (Margin: 0.0, Relative: false);
-                return new Guardrail(m.Name, m.Margin ?? d.Margin, d.Relative, string.Equals(m.Direction, "higher_is_better", StringComparison.OrdinalIgnoreCase));
+                var d = ExperimentDefaults.Metrics.TryGetValue(m.Name, out var def) ? def : new MetricDefault(0, false);
+                var higherIsBetter = m.Direction is null ? d.HigherIsBetter : string.Equals(m.Direction, "higher_is_better", StringComparison.OrdinalIgnoreCase);
+                return new Guardrail(m.Name, m.Margin ?? d.Margin, d.Relative, higherIsBetter, d.Threshold is null ? null : m.Threshold ?? d.Threshold);
             }).ToList()
             : Defaults(o.Id).Guardrails;
         return new ExperimentDefinition
@@ -189,6 +194,17 @@ public static class ExperimentCatalog
                 if (metric.Direction is { } dir && dir is not ("lower_is_better" or "higher_is_better"))
                 {
                     errors.Add($"{key}:Metrics:{m}:Direction must be lower_is_better or higher_is_better");
+                }
+                if (metric.Threshold is { } threshold)
+                {
+                    if (ExperimentDefaults.Metrics.TryGetValue(metric.Name, out var def) && def.Threshold is null)
+                    {
+                        errors.Add($"{key}:Metrics:{m}:Threshold applies only to {MetricNames.ValidationMatchRate}; {metric.Name} is judged by its Margin");
+                    }
+                    else if (threshold is <= 0 or >= 1)
+                    {
+                        errors.Add($"{key}:Metrics:{m}:Threshold must be a rate in (0, 1), e.g. 0.98");
+                    }
                 }
             }
         }

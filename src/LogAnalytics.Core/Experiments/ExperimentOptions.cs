@@ -63,8 +63,13 @@ public sealed class MetricOptions
     /// relative for latency metrics (0.10 = 10 % slower), absolute for rates (0.005 = half a percentage point).</summary>
     public double? Margin { get; set; }
 
-    /// <summary><c>Direction</c>: <c>lower_is_better</c> (latency, errors, cost) or <c>higher_is_better</c>. Default per metric.</summary>
+    /// <summary><c>Direction</c>: <c>lower_is_better</c> (latency, errors, cost) or <c>higher_is_better</c>
+    /// (validation_match_rate). Default per metric.</summary>
     public string? Direction { get; set; }
+
+    /// <summary><c>Threshold</c>: for <c>validation_match_rate</c>, the match rate the canary must be shown to exceed
+    /// (its lower bound above it) to go; a rate clearly below it is no_go. Default 0.98.</summary>
+    public double? Threshold { get; set; }
 
     /// <summary><c>Enabled</c>: false drops the metric from the verdict. Default true.</summary>
     public bool Enabled { get; set; } = true;
@@ -83,7 +88,21 @@ public static class MetricNames
     public const string LatencyDistribution = "latency_distribution";
     /// <summary>Share of requests that failed (status 0 or >= 400, or a logged transport error).</summary>
     public const string ErrorRate = "error_rate";
+    /// <summary>Mean cost of a request in USD (the event's cost_usd, else tokens × the price book).</summary>
+    public const string CostPerRequest = "cost_per_request";
+    /// <summary>Share of shadow-validation events where every check matched (an absolute threshold, not a comparison).</summary>
+    public const string ValidationMatchRate = "validation_match_rate";
 }
+
+/// <summary>The default settings of one metric.</summary>
+/// <param name="Margin">The non-inferiority margin.</param>
+/// <param name="Relative">Whether the margin is a relative change (else an absolute difference).</param>
+/// <param name="HigherIsBetter">Whether a larger value is better.</param>
+/// <param name="Threshold">For threshold metrics (validation_match_rate), the bar the canary must clear.</param>
+/// <param name="NeedsOptionalData">True when the metric needs data not every router sends (token counts or cost,
+/// validation events): as a default guardrail it is left out of a verdict while the experiment has no such data,
+/// and the verdict says so; configured explicitly it waits for that data.</param>
+public sealed record MetricDefault(double Margin, bool Relative, bool HigherIsBetter = false, double? Threshold = null, bool NeedsOptionalData = false);
 
 /// <summary>Defaults of every experiment setting (one place).</summary>
 public static class ExperimentDefaults
@@ -103,14 +122,16 @@ public static class ExperimentDefaults
     /// <summary>SRM alarm threshold for the chi-square p-value.</summary>
     public const double SrmAlpha = 0.001;
 
-    /// <summary>Default guardrails: margin and whether it is relative.</summary>
-    public static readonly IReadOnlyDictionary<string, (double Margin, bool Relative)> Metrics = new Dictionary<string, (double, bool)>
+    /// <summary>Default guardrails: margin, scale, direction and threshold.</summary>
+    public static readonly IReadOnlyDictionary<string, MetricDefault> Metrics = new Dictionary<string, MetricDefault>
     {
-        [MetricNames.LatencyP50] = (0.10, true),
-        [MetricNames.LatencyP95] = (0.10, true),
-        [MetricNames.LatencyP99] = (0.10, true),
-        [MetricNames.LatencyDistribution] = (0.10, true),
-        [MetricNames.ErrorRate] = (0.005, false),
+        [MetricNames.LatencyP50] = new(0.10, true),
+        [MetricNames.LatencyP95] = new(0.10, true),
+        [MetricNames.LatencyP99] = new(0.10, true),
+        [MetricNames.LatencyDistribution] = new(0.10, true),
+        [MetricNames.ErrorRate] = new(0.005, false),
+        [MetricNames.CostPerRequest] = new(0.05, true, NeedsOptionalData: true),
+        [MetricNames.ValidationMatchRate] = new(0, false, HigherIsBetter: true, Threshold: 0.98, NeedsOptionalData: true),
     };
 
     /// <summary>Parses a duration: <c>48h</c>, <c>7d</c>, <c>30m</c>, <c>90s</c>, or .NET's <c>d.hh:mm:ss</c>.</summary>

@@ -16,6 +16,9 @@ public sealed record ArmSample(IReadOnlyList<string> Endpoints, double[] Latenci
     /// <summary>Failed share; 0 without requests.</summary>
     public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
 
+    /// <summary>What the requests cost (priced and unpriced). Default: no cost data.</summary>
+    public ArmCost Cost { get; init; } = ArmCost.Empty;
+
     /// <summary>No requests.</summary>
     public static ArmSample Empty { get; } = new([], [], new Dictionary<string, long>());
 }
@@ -55,4 +58,6 @@ public sealed record ExperimentSample
     public long Unassigned { get; init; }
     /// <summary>Endpoints of the unassigned requests.</summary>
     public IReadOnlyList<string> UnassignedEndpoints { get; init; } = [];
+    /// <summary>The canary's shadow-validation results in the window. Default: none.</summary>
+    public ValidationSample Validation { get; init; } = ValidationSample.Empty;
 }

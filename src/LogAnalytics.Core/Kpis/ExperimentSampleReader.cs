@@ -1,12 +1,14 @@
 using DuckDB.NET.Data;
 using LogAnalytics.Experiments;
+using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Storage;
 
 namespace LogAnalytics.Kpis;
 
 /// <summary>Reads an <see cref="ExperimentSample"/> from DuckDB with the queries in sql/queries (the DuckDB adapter of
-/// the KPI step). Uses only events at or before the as-of time.</summary>
-public sealed class ExperimentSampleReader(DuckDBConnection connection)
+/// the KPI step). Uses only events at or before the as-of time. Requests are priced with <paramref name="prices"/>
+/// (see <see cref="RequestCost.Of"/>).</summary>
+public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<PriceBook>? prices = null)
 {
     /// <summary>Experiments with request events at or before <paramref name="asOf"/>.</summary>
     public IReadOnlyList<string> ExperimentsSeen(DateTimeOffset asOf)
@@ -28,6 +30,8 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection)
         var latencies = new Dictionary<string, List<double>> { ["baseline"] = new(), ["canary"] = new() };
         var errors = new Dictionary<string, Dictionary<string, long>> { ["baseline"] = new(), ["canary"] = new() };
         var endpoints = new Dictionary<string, HashSet<string>> { ["baseline"] = new(), ["canary"] = new(), [""] = new() };
+        var costs = new Dictionary<string, ArmCostBuilder> { ["baseline"] = new(), ["canary"] = new() };
+        var book = prices?.Invoke() ?? PriceBook.Empty;
         long unassigned = 0;
         using (var cmd = Command("queries/experiment_window_requests.sql",
                    ("experiment", experiment.Id), ("window_from", stage.StartedAt), ("as_of", asOf),
@@ -52,13 +56,19 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection)
                     var cls = reader.GetString(3);
                     errors[side][cls] = errors[side].GetValueOrDefault(cls) + 1;
                 }
+                var prompt = NullableInt64(reader, 5);
+                var completion = NullableInt64(reader, 6);
+                var total = NullableInt64(reader, 7);
+                var cost = RequestCost.Of(book, endpoint, reader.IsDBNull(4) ? null : reader.GetString(4), prompt, completion, total,
+                    reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.GetInt32(9));
+                costs[side].Add(cost, prompt, completion, total);
             }
         }
         ArmSample Arm(string side)
         {
             var values = latencies[side].ToArray();
             Array.Sort(values);
-            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]);
+            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]) { Cost = costs[side].Build() };
         }
         return new ExperimentSample
         {
@@ -69,8 +79,26 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection)
             Canary = Arm("canary"),
             Unassigned = unassigned,
             UnassignedEndpoints = endpoints[""].Order(StringComparer.Ordinal).ToList(),
+            Validation = Validations(experiment, stage.StartedAt, asOf),
         };
     }
+
+    private ValidationSample Validations(ExperimentDefinition experiment, DateTimeOffset from, DateTimeOffset asOf)
+    {
+        var builder = new ValidationSampleBuilder();
+        using var cmd = Command("queries/experiment_window_validations.sql",
+            ("experiment", experiment.Id), ("window_from", from), ("as_of", asOf),
+            ("baseline_endpoint", (object?)experiment.BaselineEndpoint ?? DBNull.Value));
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            bool? Flag(int i) => reader.IsDBNull(i) ? null : reader.GetBoolean(i);
+            builder.Add(Flag(0), Flag(1), Flag(2), Flag(3), reader.IsDBNull(4) ? null : reader.GetDouble(4));
+        }
+        return builder.Build();
+    }
+
+    private static long? NullableInt64(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
     private StageInfo CurrentStage(ExperimentDefinition experiment, DateTimeOffset asOf)
     {

@@ -1,6 +1,7 @@
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
 using LogAnalytics.Ingestion.Kafka;
+using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ internal sealed class VerdictWorker(
     IOptions<ExperimentsOptions> experiments,
     IOptions<KafkaOptions> kafka,
     EventStoreProvider storeProvider,
+    PriceBookFile prices,
     VerdictFeed feed,
     TimeProvider clock,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -25,12 +27,14 @@ internal sealed class VerdictWorker(
     {
         await Task.Yield();
         using var connection = storeProvider.OpenConnection();
-        var service = new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault());
+        var service = new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault(), () => prices.Current);
         using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
         var interval = TimeSpan.FromSeconds(experiments.Value.EvaluationIntervalSeconds);
         using var timer = new PeriodicTimer(interval, clock);
+        PriceBook? synced = null;
         do
         {
+            synced = SyncPrices(connection, synced);
             EvaluateAll(service, publisher);
         }
         while (await WaitNext(timer, stoppingToken));
@@ -45,6 +49,27 @@ internal sealed class VerdictWorker(
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Copies the price book into DuckDB (for analysts' view requests_costed) when it changed.</summary>
+    private PriceBook? SyncPrices(DuckDB.NET.Data.DuckDBConnection connection, PriceBook? synced)
+    {
+        var book = prices.Current;
+        if (ReferenceEquals(book, synced))
+        {
+            return synced;
+        }
+        try
+        {
+            PriceBookTable.Sync(connection, book);
+            return book;
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning(ex, "Could not copy the price book {PriceBookPath} into the database: {Error}. Verdicts still use it; analysts' requests_costed view shows the previous prices until the next try",
+                prices.Path, ex.Message);
+            return synced;
         }
     }
 

@@ -62,6 +62,13 @@ public sealed record Verdict
     public WaitEstimate? Estimate { get; init; }
     /// <summary>Extension: true when the experiment is not configured and default settings were used.</summary>
     public bool DefaultsUsed { get; init; }
+    /// <summary>Extension: cost per request, tokens, unpriced requests and the monthly projection; null when no request
+    /// reports a cost or token counts.</summary>
+    public VerdictCost? Cost { get; init; }
+    /// <summary>Extension: the canary's shadow-validation match rates and similarity; null without validation events.</summary>
+    public VerdictValidation? Validation { get; init; }
+    /// <summary>Extension: failed requests by error class on each side.</summary>
+    public VerdictErrors? Errors { get; init; }
 
     /// <summary>Serializer settings of the contract: snake_case names, nulls written.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -110,6 +117,9 @@ public sealed record MetricCheck
     public required double Margin { get; init; }
     /// <summary><c>relative</c> (the interval and margin are relative changes) or <c>absolute</c> (differences).</summary>
     public required string Scale { get; init; }
+    /// <summary>Extension: for a threshold metric (validation_match_rate), the rate the canary must be shown to exceed;
+    /// the interval is then of (rate − threshold) and the margin is 0. Null for the other metrics.</summary>
+    public double? Threshold { get; init; }
     /// <summary>The fixed-horizon p-value of the named test, for reference (not what the decision uses).</summary>
     public double? PValue { get; init; }
     /// <summary>The always-valid p-value for "worse than the margin" after Holm across guardrails: what fail uses.</summary>

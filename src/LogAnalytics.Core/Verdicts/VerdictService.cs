@@ -2,14 +2,15 @@ using DuckDB.NET.Data;
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
 using LogAnalytics.Kpis;
+using LogAnalytics.Kpis.Pricing;
 
 namespace LogAnalytics.Verdicts;
 
 /// <summary>Evaluates experiments from a DuckDB connection as of a time: the shared path of the worker and of
-/// <c>loganalytics verdict</c>.</summary>
-public sealed class VerdictService(DuckDBConnection connection, ExperimentsOptions options, ExperimentEvaluator evaluator)
+/// <c>loganalytics verdict</c>. Requests are priced with the book <paramref name="prices"/> returns at each evaluation.</summary>
+public sealed class VerdictService(DuckDBConnection connection, ExperimentsOptions options, ExperimentEvaluator evaluator, Func<PriceBook>? prices = null)
 {
-    private readonly ExperimentSampleReader _reader = new(connection);
+    private readonly ExperimentSampleReader _reader = new(connection, prices);
     private readonly VerdictStore _store = new(connection);
 
     /// <summary>The experiments to judge: every configured one, and every one seen in events up to <paramref name="asOf"/>.</summary>
