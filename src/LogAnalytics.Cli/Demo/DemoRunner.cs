@@ -4,6 +4,7 @@ using DuckDB.NET.Data;
 using LogAnalytics.Cli.Commands;
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
+using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Publishing;
 using LogAnalytics.Verdicts;
 using LogAnalytics.Ingestion;
@@ -174,7 +175,8 @@ internal static class DemoRunner
         try
         {
             var experiments = host.Services.GetRequiredService<IOptions<ExperimentsOptions>>().Value;
-            var service = new VerdictService(store.Connection, experiments, ExperimentEvaluator.CreateDefault());
+            var prices = host.Services.GetRequiredService<PriceBookFile>();
+            var service = new VerdictService(store.Connection, experiments, ExperimentEvaluator.CreateDefault(), () => prices.Current);
             finalVerdict = service.Evaluate(scenario.Experiment, TimeProvider.System.GetUtcNow());
         }
         catch (DuckDBException ex)
@@ -220,7 +222,8 @@ internal static class DemoRunner
     internal const double DemoStagePercent = 25;
 
     /// <summary>The demo's experiment: the synthetic router's endpoints, a short dwell and few samples so a 20 s run
-    /// decides; margins as the defaults except a 1 pp error-rate margin (the synthetic error rates are noisy at this volume).</summary>
+    /// decides; margins as the defaults except a 1 pp error-rate margin (the synthetic error rates are noisy at this volume),
+    /// plus cost_per_request (5 %) and validation_match_rate (threshold 98 %), required.</summary>
     internal static IEnumerable<KeyValuePair<string, string?>> DemoExperiment(string id)
     {
         yield return new("Experiments:EvaluationIntervalSeconds", "2");
@@ -232,12 +235,14 @@ internal static class DemoRunner
             yield return new($"Experiments:Items:0:MinDwell:{i}", "5s");
         }
         yield return new("Experiments:Items:0:MinSamples", "300");
-        var metrics = new[] { ("latency_p50", "0.10"), ("latency_p95", "0.10"), ("latency_p99", "0.10"), ("latency_distribution", "0.10"), ("error_rate", "0.01") };
+        var metrics = new[] { ("latency_p50", "0.10"), ("latency_p95", "0.10"), ("latency_p99", "0.10"), ("latency_distribution", "0.10"), ("error_rate", "0.01"), ("cost_per_request", "0.05") };
         for (var m = 0; m < metrics.Length; m++)
         {
             yield return new($"Experiments:Items:0:Metrics:{m}:Name", metrics[m].Item1);
             yield return new($"Experiments:Items:0:Metrics:{m}:Margin", metrics[m].Item2);
         }
+        yield return new($"Experiments:Items:0:Metrics:{metrics.Length}:Name", "validation_match_rate");
+        yield return new($"Experiments:Items:0:Metrics:{metrics.Length}:Threshold", "0.98");
     }
 
     private static string VerdictLine(IReadOnlyList<Verdict> verdicts) => verdicts.Count == 0

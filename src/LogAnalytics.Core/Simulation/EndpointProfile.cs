@@ -48,6 +48,17 @@ public sealed record EndpointProfile
     /// <summary>Price of one completion (output) token in USD for a model of price factor 1. Default 0.000 001 5 ($1.50 per million).</summary>
     public double CostPerCompletionTokenUsd { get; init; } = 1.5e-6;
 
+    /// <summary>Multiplies the completion (output) tokens of every answer: above 1 a more verbose provider, which can cost
+    /// more per request although it is cheaper per token. Default 1.</summary>
+    public double CompletionTokenFactor { get; init; } = 1.0;
+
+    /// <summary>Share of this endpoint's successful requests that a shadow run also sends to the other provider,
+    /// each producing a <c>kind: "validation"</c> event. Default 0 (no shadow validation).</summary>
+    public double ShadowValidationRate { get; init; }
+
+    /// <summary>Share of shadow comparisons whose answer matches the other provider's. Default 0.997.</summary>
+    public double AnswerMatchRate { get; init; } = 0.997;
+
     /// <summary>All error rates together (server errors, rate limits, timeouts).</summary>
     public double TotalErrorRate => ServerErrorRate + RateLimitRate + TimeoutRate;
 
@@ -69,6 +80,9 @@ public sealed record EndpointProfile
         Rate(RateLimitRate, nameof(RateLimitRate));
         Rate(TimeoutRate, nameof(TimeoutRate));
         Rate(TotalErrorRate, nameof(TotalErrorRate));
+        Rate(ShadowValidationRate, nameof(ShadowValidationRate));
+        Rate(AnswerMatchRate, nameof(AnswerMatchRate));
+        Positive(CompletionTokenFactor, nameof(CompletionTokenFactor));
         if (CostPerPromptTokenUsd < 0 || CostPerCompletionTokenUsd < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(CostPerPromptTokenUsd), $"{Name}: token prices must be >= 0");

@@ -32,6 +32,8 @@ public sealed class SyntheticRouter
     private readonly TrafficScenario _scenario;
     private readonly Random _random;
     private readonly Random _faults;
+    private readonly Random _shadow;
+    private (byte[] Key, byte[] Value)? _pendingValidation;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _experiment;
@@ -56,6 +58,8 @@ public sealed class SyntheticRouter
         _random = new Random(options.Seed);
         // A separate stream for fault injection, so injecting faults does not change the requests underneath.
         _faults = new Random(unchecked(options.Seed * 31 + 0x5EED));
+        // And one for shadow validation, so enabling it does not change the requests either.
+        _shadow = new Random(unchecked(options.Seed * 17 + 0x5AD0));
         _writer = new Utf8JsonWriter(_buffer);
         _experiment = Encoding.UTF8.GetBytes(_scenario.Experiment);
     }
@@ -85,7 +89,18 @@ public sealed class SyntheticRouter
             return new SyntheticMessage(sequence, timestamp, _experiment, WriteStage(timestamp), SyntheticMessageKind.Stage, null);
         }
 
+        if (_pendingValidation is { } pending)
+        {
+            _pendingValidation = null;
+            return new SyntheticMessage(sequence, timestamp, pending.Key, pending.Value, SyntheticMessageKind.Validation, null);
+        }
+
         var request = DrawRequest(timestamp);
+        var profile = request.Canary ? _scenario.Canary : _scenario.Baseline;
+        if (request.Status == 200 && profile.ShadowValidationRate > 0 && _shadow.NextDouble() < profile.ShadowValidationRate)
+        {
+            _pendingValidation = (Encoding.UTF8.GetBytes(request.RequestId), WriteValidation(request, profile));
+        }
         var corruption = _options.MalformedFraction > 0 && _faults.NextDouble() < _options.MalformedFraction
             ? (Corruption)(1 + _faults.Next(5))
             : Corruption.None;
@@ -176,7 +191,7 @@ public sealed class SyntheticRouter
 
         var success = status == 200;
         var promptTokens = Math.Max(1, (long)Math.Round(LogNormal(model.PromptMedian, 0.7)));
-        var completionTokens = success ? Math.Max(1, (long)Math.Round(LogNormal(model.CompletionMedian, 0.6))) : 0;
+        var completionTokens = success ? Math.Max(1, (long)Math.Round(LogNormal(model.CompletionMedian, 0.6) * profile.CompletionTokenFactor)) : 0;
         var cost = success
             ? model.PriceFactor * (promptTokens * profile.CostPerPromptTokenUsd + completionTokens * profile.CostPerCompletionTokenUsd)
             : 0;
@@ -289,6 +304,30 @@ public sealed class SyntheticRouter
         // Fields the contract does not name: the decoder keeps them in `attributes`.
         w.WriteString("region", r.Region);
         w.WriteString("router_version", "2.14.3");
+        w.WriteEndObject();
+        w.Flush();
+        return _buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A shadow comparison of a canary (or baseline) answer with the other provider's: a match, or a different
+    /// answer (content differs, similarity 0.2..0.7, finish reason differs half the time).</summary>
+    private byte[] WriteValidation(in Request r, EndpointProfile profile)
+    {
+        var matched = _shadow.NextDouble() < profile.AnswerMatchRate;
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteString("kind", "validation");
+        w.WriteString("timestamp", FormatTimestamp(r.Timestamp));
+        w.WriteString("experiment", _scenario.Experiment);
+        w.WriteString("request_id", r.RequestId);
+        w.WriteString("endpoint", r.Endpoint);
+        w.WriteBoolean("content_match", matched);
+        w.WriteBoolean("finish_reason_match", matched || _shadow.NextDouble() < 0.5);
+        w.WriteBoolean("tokens_match", matched);
+        w.WriteBoolean("model_field_match", true);
+        w.WriteNumber("similarity", Math.Round(matched ? 0.93 + 0.07 * _shadow.NextDouble() : 0.2 + 0.5 * _shadow.NextDouble(), 4));
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenSpan.ToArray();

@@ -38,6 +38,9 @@ public enum SyntheticMessageKind
 
     /// <summary>A deliberately malformed message the decoder must reject.</summary>
     Malformed,
+
+    /// <summary>A <c>kind: "validation"</c> event: the shadow comparison of a canary request with the baseline's answer.</summary>
+    Validation,
 }
 
 /// <summary>One generated message.</summary>

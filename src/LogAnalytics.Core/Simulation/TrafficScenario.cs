@@ -42,7 +42,8 @@ public sealed record TrafficScenario
     /// <summary>The legacy provider as it behaves today: median 800 ms, 1 % tail, 1 % 5xx, 0.5 % 429, 0.2 % timeouts.</summary>
     public static EndpointProfile LegacyProfile { get; } = new() { Name = "legacy" };
 
-    /// <summary>A healthy holy_sheep canary: faster (median 650 ms) and a little cheaper, with the same error rates.</summary>
+    /// <summary>A healthy holy_sheep canary: faster (median 650 ms) and 10 % cheaper per token, with the same error
+    /// rates; a shadow run compares 20 % of its answers with the baseline's, and 99.7 % match.</summary>
     public static EndpointProfile HolySheepProfile { get; } = new()
     {
         Name = "holy_sheep",
@@ -51,6 +52,8 @@ public sealed record TrafficScenario
         TailScaleMs = 2_000,
         CostPerPromptTokenUsd = 0.45e-6,
         CostPerCompletionTokenUsd = 1.35e-6,
+        ShadowValidationRate = 0.2,
+        AnswerMatchRate = 0.997,
     };
 
     /// <summary><c>healthy</c>: the canary is as good as or better than the baseline on every metric.</summary>
@@ -97,8 +100,26 @@ public sealed record TrafficScenario
         ActualWeightPercent = 9,
     };
 
+    /// <summary><c>cost-regression</c>: the canary is 10 % cheaper per token but answers with 2.5 × the output tokens,
+    /// so each request costs more: cheaper on paper, not in traffic.</summary>
+    public static TrafficScenario CostRegression { get; } = Healthy with
+    {
+        Name = "cost-regression",
+        Description = "the canary is cheaper per token but 2.5x more verbose: each request costs more",
+        Canary = HolySheepProfile with { CompletionTokenFactor = 2.5 },
+    };
+
+    /// <summary><c>wrong-answers</c>: the canary is fast and cheap, but a shadow run finds 8 % of its answers differ
+    /// from the baseline's.</summary>
+    public static TrafficScenario WrongAnswers { get; } = Healthy with
+    {
+        Name = "wrong-answers",
+        Description = "the canary is fast and cheap, but shadow validation finds 8 % of its answers wrong",
+        Canary = HolySheepProfile with { ShadowValidationRate = 0.5, AnswerMatchRate = 0.92 },
+    };
+
     /// <summary>The named presets, in the order the CLI lists them.</summary>
-    public static IReadOnlyList<TrafficScenario> Presets { get; } = [Healthy, LatencyRegression, ErrorSpike, SampleRatioMismatch];
+    public static IReadOnlyList<TrafficScenario> Presets { get; } = [Healthy, LatencyRegression, ErrorSpike, SampleRatioMismatch, CostRegression, WrongAnswers];
 
     /// <summary>Finds a preset by name (case-insensitive).</summary>
     public static bool TryGetPreset(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TrafficScenario? scenario)

@@ -28,8 +28,11 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.True(outcome.Produced > 500, text);
         using var connection = new DuckDBConnection($"Data Source={db}");
         connection.Open();
-        Assert.Equal(outcome.Produced - 1, Count(connection, "SELECT count(*) FROM requests"));
         Assert.Equal(1, Count(connection, "SELECT count(*) FROM stages"));
+        var validations = Count(connection, "SELECT count(*) FROM validations");
+        Assert.True(validations > 0, "the canary's shadow validation events are stored");
+        Assert.Equal(outcome.Produced - 1 - validations, Count(connection, "SELECT count(*) FROM requests"));
+        Assert.Equal(0, Count(connection, "SELECT count(*) FROM validations v WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.request_id = v.request_id AND r.endpoint = 'holy_sheep')"));
         Assert.Equal(2, Count(connection, "SELECT count(DISTINCT endpoint) FROM requests"));
         Assert.Contains("holy_sheep", text, StringComparison.Ordinal);
         Assert.Contains("p99", text, StringComparison.Ordinal);
@@ -42,6 +45,8 @@ public sealed class DemoRunnerTests : IDisposable
     [InlineData("latency-regression", "no_go")]
     [InlineData("error-spike", "no_go")]
     [InlineData("srm", "wait")]
+    [InlineData("cost-regression", "no_go")]
+    [InlineData("wrong-answers", "no_go")]
     public async Task Each_scenario_ends_in_its_expected_verdict(string scenarioName, string decision)
     {
         Assert.True(TrafficScenario.TryGetPreset(scenarioName, out var scenario));

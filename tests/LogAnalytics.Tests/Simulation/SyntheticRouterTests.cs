@@ -23,6 +23,8 @@ public sealed class SyntheticRouterTests
     [InlineData("latency-regression")]
     [InlineData("error-spike")]
     [InlineData("srm")]
+    [InlineData("cost-regression")]
+    [InlineData("wrong-answers")]
     public void Every_generated_message_decodes_without_rejection(string preset)
     {
         Assert.True(TrafficScenario.TryGetPreset(preset, out var scenario));
@@ -128,6 +130,34 @@ public sealed class SyntheticRouterTests
         }
 
         Assert.True(Rate(Variants.Canary) >= 3 * Rate(Variants.Baseline), $"canary {Rate(Variants.Canary):P2} vs baseline {Rate(Variants.Baseline):P2}");
+    }
+
+    [Fact]
+    public void Wrong_answers_shadow_validates_half_the_canarys_successes_and_8_percent_differ()
+    {
+        var messages = Generate(TrafficScenario.WrongAnswers, 100_000);
+        var validations = messages.Where(m => m.Kind == SyntheticMessageKind.Validation)
+            .Select(m => Decoder.Decode(m.Value).Event).OfType<ValidationEvent>().ToList();
+        var canarySuccesses = Requests(messages).Count(r => r.Variant == Variants.Canary && r.StatusCode == 200);
+
+        // Binomial 99.9 % bounds: validations ~ Bin(successes, 0.5); mismatches ~ Bin(validations, 0.08).
+        Assert.InRange(validations.Count, canarySuccesses * 0.5 - 3.3 * Math.Sqrt(canarySuccesses * 0.25), canarySuccesses * 0.5 + 3.3 * Math.Sqrt(canarySuccesses * 0.25));
+        var mismatch = (double)validations.Count(v => v.ContentMatch == false) / validations.Count;
+        Assert.InRange(mismatch, 0.08 - 3.3 * Math.Sqrt(0.08 * 0.92 / validations.Count), 0.08 + 3.3 * Math.Sqrt(0.08 * 0.92 / validations.Count));
+        Assert.All(validations, v => Assert.Equal("holy_sheep", v.Endpoint));
+        Assert.All(validations.Where(v => v.ContentMatch == false), v => Assert.InRange(v.Similarity!.Value, 0.2, 0.7));
+    }
+
+    [Fact]
+    public void Cost_regression_is_cheaper_per_token_but_costs_more_per_request()
+    {
+        var requests = Requests(Generate(TrafficScenario.CostRegression, 100_000)).Where(r => r.StatusCode == 200).ToList();
+        var canary = requests.Where(r => r.Variant == Variants.Canary).ToList();
+        var baseline = requests.Where(r => r.Variant == Variants.Baseline).ToList();
+
+        // Output tokens 2.5x (medians per model are equal otherwise); the mean cost per request rises by more than half.
+        Assert.InRange(canary.Average(r => r.CompletionTokens!.Value) / baseline.Average(r => r.CompletionTokens!.Value), 2.3, 2.7);
+        Assert.True(canary.Average(r => r.CostUsd!.Value) > 1.5 * baseline.Average(r => r.CostUsd!.Value));
     }
 
     [Fact]
