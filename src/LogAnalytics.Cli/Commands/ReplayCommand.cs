@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Ingestion.Replay;
 using LogAnalytics.Storage;
 using Microsoft.Extensions.Configuration;
@@ -37,11 +38,24 @@ internal static class ReplayCommand
             return ConfigOption.UsageError;
         }
         IngestionOptions ingestion;
+        PriceBook prices;
         try
         {
             var configuration = new ConfigurationBuilder();
             AppHost.Configure(configuration, configFile);
-            ingestion = configuration.Build().GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+            var built = configuration.Build();
+            ingestion = built.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+            var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
+            var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
+            if (pricingCheck.Failed)
+            {
+                foreach (var failure in pricingCheck.Failures)
+                {
+                    Console.Error.WriteLine($"loganalytics replay: configuration error: {failure}");
+                }
+                return ConfigOption.UsageError;
+            }
+            prices = PriceBookFile.Load(pricing).Current;
         }
         catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
         {
@@ -112,6 +126,10 @@ internal static class ReplayCommand
                 return 1;
             }
             PrintSummary(results, dbPath);
+            // Analysts' view requests_costed prices the replayed requests with the same book the verdict engine uses.
+            PriceBookTable.Sync(store.Connection, prices);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"price book {prices.Source}: {prices.Prices.Count} prices copied into table prices (view requests_costed, sql/queries/cost_by_endpoint_model.sql)"));
         }
         return 0;
     }

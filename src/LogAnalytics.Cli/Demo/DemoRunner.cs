@@ -198,6 +198,10 @@ internal static class DemoRunner
             {
                 output.WriteLine($"  - {reason}");
             }
+            foreach (var line in FigureLines(finalVerdict))
+            {
+                output.WriteLine(line);
+            }
             output.WriteLine($"  (the full verdict: loganalytics verdict --db '{dbPath}' --experiment {finalVerdict.Experiment} --config <a file with the demo experiment>)");
         }
         output.WriteLine("Try a query, e.g. with the DuckDB CLI:");
@@ -216,6 +220,33 @@ internal static class DemoRunner
             exitCode = 1;
         }
         return new DemoOutcome(exitCode, dbPath, traffic.Produced, final.Stored, final.Quarantined, finalVerdict?.Decision);
+    }
+
+    /// <summary>The verdict's cost and shadow-validation figures in a line each.</summary>
+    internal static IEnumerable<string> FigureLines(Verdict verdict)
+    {
+        if (verdict.Cost is { } cost)
+        {
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"Cost per 1,000 requests: baseline ${cost.Baseline.CostPer1kRequestsUsd:0.####}, canary ${cost.Canary.CostPer1kRequestsUsd:0.####}");
+            if (cost.ProjectedMonthlyUsd is { } month)
+            {
+                line += string.Create(CultureInfo.InvariantCulture, $"; a month at this volume ({month.Requests:N0} requests): ${month.AllOnBaseline:N2} all on the baseline, ${month.AllOnCanary:N2} all on the canary");
+            }
+            yield return line;
+            var unpriced = cost.Baseline.UnpricedRequests + cost.Canary.UnpricedRequests;
+            if (unpriced > 0)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture,
+                    $"  {unpriced:N0} requests are unpriced (not counted as $0); models without a price: {string.Join(", ", cost.Baseline.ModelsWithoutPrice.Concat(cost.Canary.ModelsWithoutPrice).Distinct())}");
+            }
+        }
+        if (verdict.Validation is { MatchRate: { } rate } validation)
+        {
+            var similarity = validation.Similarity is { } s ? string.Create(CultureInfo.InvariantCulture, $"; similarity mean {s.Mean:0.000}, p5 {s.P5:0.000}") : "";
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Shadow validation: {validation.Matches:N0} of {validation.Events:N0} answers matched ({rate:0.0# %}, Wilson 95 % lower bound {validation.WilsonLow:0.0# %}){similarity}");
+        }
     }
 
     /// <summary>The canary weight of the demo's stage.</summary>

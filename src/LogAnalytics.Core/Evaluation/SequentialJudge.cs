@@ -85,6 +85,11 @@ public static class SequentialJudge
                 : Outcomes.Inconclusive;
             var low = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.High : ci.Low);
             var high = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.Low : ci.High);
+            if (e.Guardrail.Threshold is { } threshold)
+            {
+                // A rate lies in [0, 1]: keep (rate − threshold) within [−threshold, 1 − threshold].
+                (low, high) = (Math.Max(low, -threshold), Math.Min(high, 1 - threshold));
+            }
             var check = new MetricCheck
             {
                 Metric = e.Guardrail.Metric,
@@ -132,7 +137,7 @@ public static class SequentialJudge
 
     private static string ExplainThreshold(GuardrailEstimate e, double threshold, string outcome, string confidence, double low, double high)
     {
-        static string P(double v) => v.ToString("0.0## %", CultureInfo.InvariantCulture);
+        static string P(double v) => v.ToString("0.0# %", CultureInfo.InvariantCulture);
         var count = e.Details is { } d && d.TryGetValue("validation_events", out var n) && d.TryGetValue("matches", out var m)
             ? string.Create(CultureInfo.InvariantCulture, $"{m:N0} of {n:N0} shadow comparisons matched ({P(e.Canary)})")
             : $"the rate is {P(e.Canary)}";

@@ -1,3 +1,6 @@
+using LogAnalytics.Evaluation;
+using LogAnalytics.Experiments;
+using Microsoft.Extensions.Configuration;
 
 namespace LogAnalytics.Tests.Cli;
 
@@ -30,6 +33,46 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("Experiments:Items:0:Alpha must be in (0, 0.5)", stderr);
         Assert.Contains("Experiments:Items:0:Metrics:0:Name \"latency_p42\"", stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
+    }
+
+    [Fact]
+    public void A_broken_price_book_fails_run_and_replay_at_start_with_its_json_path()
+    {
+        var pricing = Path.Combine(_dir, "pricing.json");
+        File.WriteAllText(pricing, """{ "Endpoints": { "holy_sheep": { "Currency": "CNY", "Prices": { "gpt-4.1": { "InputPerMillion": 1 } } } } }""");
+        var config = WriteConfig($$"""{ "Pricing": { "Path": {{System.Text.Json.JsonSerializer.Serialize(pricing)}} } }""");
+        var events = Path.Combine(_dir, "e.ndjson");
+        File.WriteAllText(events, "{}\n");
+        foreach (var args in new[] { new[] { "run", "--config", config }, ["replay", events, "--db", Path.Combine(_dir, "p.duckdb"), "--config", config] })
+        {
+            var (exit, stderr) = Run(args);
+            Assert.Equal(2, exit);
+            Assert.Contains("Endpoints.holy_sheep: no exchange rate for CNY", stderr);
+            Assert.Contains("Endpoints.holy_sheep.Prices.gpt-4.1 needs InputPerMillion and OutputPerMillion", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
+        var (missingExit, missing) = Run("run", "--config", WriteConfig("""{ "Pricing": { "Path": "/nonexistent/prices.json" } }"""));
+        Assert.Equal(2, missingExit);
+        Assert.Contains("Pricing:Path \"/nonexistent/prices.json\": no such file", missing);
+    }
+
+    [Fact]
+    public void The_example_experiments_file_is_valid_configuration()
+    {
+        var example = Path.Combine(Path.GetDirectoryName(Kpis.Pricing.PriceBookTests.ExampleBookPath())!, "experiments.example.json");
+        var options = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(example).Build()
+            .GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>()!;
+        Assert.Empty(ExperimentCatalog.Validate(options, ExperimentEvaluator.CreateDefault().Metrics));
+        var metrics = ExperimentCatalog.Resolve(options, "holy-sheep-migration").Guardrails;
+        Assert.Contains(new Guardrail(MetricNames.ValidationMatchRate, 0, false, HigherIsBetter: true, Threshold: 0.98), metrics);
+        Assert.Contains(new Guardrail(MetricNames.CostPerRequest, 0.05, true), metrics);
+    }
+
+    private string WriteConfig(string json)
+    {
+        var path = Path.Combine(_dir, $"c{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
     }
 
     [Fact]
