@@ -74,12 +74,25 @@ public sealed partial class PriceBook
         return SnapshotDate().Replace(m, "");
     }
 
-    /// <summary>The model a router's name refers to: its canonical form, mapped through the aliases.</summary>
+    /// <summary>The model a router's name refers to: its canonical form, mapped through the aliases. Remembered per
+    /// spelling (routers use a handful), since every request of every evaluation asks.</summary>
     public string ResolveModel(string model)
     {
+        if (_resolved.TryGetValue(model, out var known))
+        {
+            return known;
+        }
         var canonical = CanonicalModel(model);
-        return _aliases.TryGetValue(canonical, out var target) ? target : canonical;
+        var resolved = _aliases.TryGetValue(canonical, out var target) ? target : canonical;
+        if (_resolved.Count < MaxRememberedSpellings)
+        {
+            _resolved[model] = resolved;
+        }
+        return resolved;
     }
+
+    private const int MaxRememberedSpellings = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _resolved = new(StringComparer.Ordinal);
 
     /// <summary>The USD price of <paramref name="model"/> on <paramref name="endpoint"/>, or null when the book has none.</summary>
     public ModelPrice? Find(string endpoint, string model)

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using LogAnalytics.Evaluation;
+using LogAnalytics.Experiments;
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Kpis;
+using LogAnalytics.Kpis.Pricing;
+using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
+
+namespace LogAnalytics.Benchmarks;
+
+/// <summary>
+/// How long one evaluation of one experiment takes with N requests in its window: reading the window from DuckDB
+/// (SQL, pricing every request, reading validation events) and judging it (every guardrail, the sequential judge,
+/// the policy). The worker does this for every experiment each Experiments:EvaluationIntervalSeconds.
+/// </summary>
+internal static class EvaluateBenchmark
+{
+    public static int Run(BenchmarkArguments args)
+    {
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var router = new SyntheticRouter(new SyntheticRouterOptions
+        {
+            Seed = 42,
+            Start = start,
+            EventsPerSecond = 100,
+            Scenario = TrafficScenario.Healthy with { WeightPercent = 25 },
+        });
+        var decoder = new EventDecoder(new FixedClock(start.AddDays(30)));
+        var path = Path.Combine(args.CreateWorkDirectory("loganalytics-evaluate"), "evaluate.duckdb");
+        try
+        {
+            using var store = DuckDbEventStore.Open(path);
+            long offset = 0;
+            for (var written = 0L; written < args.Events;)
+            {
+                var batch = new IngestBatch();
+                foreach (var message in router.Take(Math.Min(100_000, args.Events - written)))
+                {
+                    batch.Add(new SourcePosition("file:evaluate", 0, offset++), decoder.Decode(message.Value), null, null, DateTimeOffset.UtcNow);
+                }
+                written += batch.Count;
+                store.Write(batch);
+            }
+            var asOf = start.AddSeconds(args.Events / 100.0 + 1);
+            var book = PriceBook.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "pricing.json")), "pricing.json");
+            var experiment = ExperimentCatalog.Defaults(TrafficScenario.DefaultExperiment) with { BaselineEndpoint = "legacy", CanaryEndpoint = "holy_sheep" };
+            var reader = new ExperimentSampleReader(store.Connection, () => book);
+            var evaluator = ExperimentEvaluator.CreateDefault();
+            Console.WriteLine($"evaluate: {args.Events:N0} synthetic messages stored, {Environment.ProcessorCount} cores; one experiment, all of it in the window");
+            for (var round = 1; round <= 3; round++)
+            {
+                var watch = Stopwatch.StartNew();
+                var sample = reader.Read(experiment, asOf);
+                var read = watch.Elapsed.TotalSeconds;
+                watch.Restart();
+                var verdict = evaluator.Evaluate(experiment, sample, null);
+                var judged = watch.Elapsed.TotalSeconds;
+                Console.WriteLine($"round {round}: read window {read:F2} s ({sample.Baseline.Requests + sample.Canary.Requests:N0} requests, {sample.Validation.Events:N0} validations, {sample.Baseline.Cost.Priced + sample.Canary.Cost.Priced:N0} priced), judge {judged:F2} s ({verdict.Checks.Count} checks): {verdict.Decision}");
+            }
+        }
+        finally
+        {
+            if (!args.Keep)
+            {
+                Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
