@@ -15,7 +15,8 @@ SELECT
     completion_tokens,
     total_tokens,
     cost_usd,
-    status_code
+    status_code,
+    retry_after_ms
 FROM requests_classified
 WHERE experiment_id = $experiment
   AND ts >= $window_from AND ts <= $as_of;

@@ -50,7 +50,13 @@ internal static class VerdictFigures
     {
         static IReadOnlyDictionary<string, ErrorClassFigures> Side(ArmSample arm) => arm.ErrorsByClass
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .ToDictionary(kv => kv.Key, kv => new ErrorClassFigures(kv.Value, arm.Requests == 0 ? 0 : (double)kv.Value / arm.Requests), StringComparer.Ordinal);
+            .ToDictionary(kv => kv.Key, kv =>
+            {
+                var figures = new ErrorClassFigures(kv.Value, arm.Requests == 0 ? 0 : (double)kv.Value / arm.Requests);
+                return kv.Key == "rate_limit" && arm.RetryAfterMs.Length > 0
+                    ? figures with { RetryAfterMedianMs = QuantileDifference.Type7(arm.RetryAfterMs, 0.5), RetryAfterMaxMs = arm.RetryAfterMs[^1] }
+                    : figures;
+            }, StringComparer.Ordinal);
         return new VerdictErrors(Side(sample.Baseline), Side(sample.Canary));
     }
 

@@ -16,6 +16,9 @@ public sealed record ArmSample(IReadOnlyList<string> Endpoints, double[] Latenci
     /// <summary>Failed share; 0 without requests.</summary>
     public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
 
+    /// <summary>The Retry-After (ms) of the rate-limited requests that logged one, sorted ascending. Default: none.</summary>
+    public double[] RetryAfterMs { get; init; } = [];
+
     /// <summary>What the requests cost (priced and unpriced). Default: no cost data.</summary>
     public ArmCost Cost { get; init; } = ArmCost.Empty;
 

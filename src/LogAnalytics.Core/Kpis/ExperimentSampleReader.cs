@@ -31,6 +31,7 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<Pri
         var errors = new Dictionary<string, Dictionary<string, long>> { ["baseline"] = new(), ["canary"] = new() };
         var endpoints = new Dictionary<string, HashSet<string>> { ["baseline"] = new(), ["canary"] = new(), [""] = new() };
         var costs = new Dictionary<string, ArmCostBuilder> { ["baseline"] = new(), ["canary"] = new() };
+        var retryAfter = new Dictionary<string, List<double>> { ["baseline"] = new(), ["canary"] = new() };
         var book = prices?.Invoke() ?? PriceBook.Empty;
         long unassigned = 0;
         using (var cmd = Command("queries/experiment_window_requests.sql",
@@ -62,13 +63,19 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<Pri
                 var cost = RequestCost.Of(book, endpoint, reader.IsDBNull(4) ? null : reader.GetString(4), prompt, completion, total,
                     reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.GetInt32(9));
                 costs[side].Add(cost, prompt, completion, total);
+                if (!reader.IsDBNull(10))
+                {
+                    retryAfter[side].Add(reader.GetDouble(10));
+                }
             }
         }
         ArmSample Arm(string side)
         {
             var values = latencies[side].ToArray();
             Array.Sort(values);
-            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]) { Cost = costs[side].Build() };
+            var waits = retryAfter[side].ToArray();
+            Array.Sort(waits);
+            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]) { Cost = costs[side].Build(), RetryAfterMs = waits };
         }
         return new ExperimentSample
         {

@@ -345,7 +345,10 @@ public sealed class SyntheticRouter
                 w.WriteEndObject();
                 break;
             case "rate_limit":
-                w.WriteString("error", "rate limit exceeded; retry after 1s");
+                // The upstream's Retry-After (1..30 s), derived from the bucket so it draws nothing from the random stream.
+                var retryAfterSeconds = r.Bucket * 7 % 30 + 1;
+                w.WriteString("error", $"rate limit exceeded; retry after {retryAfterSeconds}s");
+                w.WriteNumber("retry_after_ms", retryAfterSeconds * 1000);
                 break;
             case "timeout":
                 w.WriteString("error", "upstream did not answer within 30000 ms");

@@ -187,7 +187,7 @@ public sealed class DuckDbEventStore : IDisposable
             .AppendValue(r.StatusCode).AppendValue(r.LatencyMs).AppendValue(r.TtftMs)
             .AppendValue(r.PromptTokens).AppendValue(r.CompletionTokens).AppendValue(r.TotalTokens)
             .AppendValue(r.CostUsd).AppendValue(r.Stream).AppendValue(r.ErrorType).AppendValue(r.Error)
-            .AppendValue(r.RetryCount).AppendValue(r.Attributes)
+            .AppendValue(r.RetryCount).AppendValue(r.Attributes).AppendValue(r.RetryAfterMs)
             .EndRow();
 
     private static void AppendValidation(DuckDBAppender appender, SourcePosition position, ValidationEvent v, DateTimeOffset now) =>

@@ -4,7 +4,7 @@ using LogAnalytics.Kpis.Pricing;
 namespace LogAnalytics.Storage;
 
 /// <summary>Writes the price book into the tables <c>prices</c>, <c>model_aliases</c> and <c>endpoint_markups</c>
-/// (sql/migrations/0004) so analysts' SQL (view <c>requests_costed</c>) prices requests as the verdict engine does.</summary>
+/// (sql/migrations/0003) so analysts' SQL (view <c>requests_costed</c>) prices requests as the verdict engine does.</summary>
 public static class PriceBookTable
 {
     /// <summary>Replaces the tables' rows with <paramref name="book"/>, in one transaction.</summary>

@@ -67,4 +67,7 @@ public sealed record VerdictErrors(IReadOnlyDictionary<string, ErrorClassFigures
 /// <summary>One error class on a side.</summary>
 /// <param name="Count">Failed requests of the class.</param>
 /// <param name="Rate">Their share of the side's requests.</param>
-public sealed record ErrorClassFigures(long Count, double Rate);
+/// <param name="RetryAfterMedianMs">For <c>rate_limit</c>: the median Retry-After the upstream asked for, when routers
+/// log it (<c>retry_after_ms</c>); otherwise null.</param>
+/// <param name="RetryAfterMaxMs">For <c>rate_limit</c>: the longest Retry-After.</param>
+public sealed record ErrorClassFigures(long Count, double Rate, double? RetryAfterMedianMs = null, double? RetryAfterMaxMs = null);

@@ -272,6 +272,7 @@ public sealed class EventDecoder
                 ErrorType = OptionalString(Field.ErrorType),
                 Error = OptionalText(Field.Error),
                 RetryCount = (int?)OptionalInteger(Field.RetryCount, int.MaxValue),
+                RetryAfterMs = OptionalNonNegative(Field.RetryAfterMs) ?? OptionalNonNegative(Field.RetryAfterSeconds) * 1000,
             };
             KeepUnused(RequestFields);
             var attributes = FinishAttributes();
@@ -421,6 +422,18 @@ public sealed class EventDecoder
             return null;
         }
 
+        /// <summary>A finite number >= 0; anything else stays unused (and so goes to the attributes).</summary>
+        private double? OptionalNonNegative(Field field)
+        {
+            var v = Peek(field);
+            if (v.TryNumber(out var d) && double.IsFinite(d) && d >= 0)
+            {
+                fields[(int)field] = v with { Used = true };
+                return d;
+            }
+            return null;
+        }
+
         private long? OptionalInteger(Field field, double limit = 9e15)
         {
             var v = Peek(field);
@@ -486,6 +499,7 @@ public sealed class EventDecoder
             Field.Kind, Field.Timestamp, Field.Endpoint, Field.LatencyMs, Field.StatusCode, Field.Experiment, Field.Variant,
             Field.RequestId, Field.Model, Field.HashBucket, Field.PromptTokens, Field.CompletionTokens, Field.TotalTokens,
             Field.CostUsd, Field.TtftMs, Field.Stream, Field.ErrorType, Field.Error, Field.RetryCount,
+            Field.RetryAfterMs, Field.RetryAfterSeconds,
         ];
 
         private static readonly Field[] ValidationFields =

@@ -25,6 +25,8 @@ internal enum Field
     ErrorType,
     Error,
     RetryCount,
+    RetryAfterMs,
+    RetryAfterSeconds,
     ContentMatch,
     FinishReasonMatch,
     TokensMatch,
@@ -59,6 +61,10 @@ internal static class FieldNames
         ["errortype"] = Field.ErrorType,
         ["error"] = Field.Error,
         ["retrycount"] = Field.RetryCount,
+        ["retryafterms"] = Field.RetryAfterMs,
+        ["retryafter"] = Field.RetryAfterSeconds,
+        ["retryafters"] = Field.RetryAfterSeconds,
+        ["retryafterseconds"] = Field.RetryAfterSeconds,
         ["contentmatch"] = Field.ContentMatch,
         ["finishreasonmatch"] = Field.FinishReasonMatch,
         ["tokensmatch"] = Field.TokensMatch,
@@ -83,7 +89,7 @@ internal static class FieldNames
         {
             "kind", "timestamp", "endpoint", "latency_ms", "status_code", "experiment", "variant", "request_id", "model",
             "hash_bucket", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "ttft_ms", "stream", "error_type",
-            "error", "retry_count", "content_match", "finish_reason_match", "tokens_match", "model_field_match", "similarity",
+            "error", "retry_count", "retry_after_ms", "retry_after", "retry_after_s", "retry_after_seconds", "content_match", "finish_reason_match", "tokens_match", "model_field_match", "similarity",
             "weight", "weight_percent",
         })
         {

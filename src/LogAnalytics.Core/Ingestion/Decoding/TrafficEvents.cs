@@ -65,6 +65,10 @@ public sealed record RequestEvent : TrafficEvent
 
     /// <summary>How many times the router retried.</summary>
     public int? RetryCount { get; init; }
+
+    /// <summary>The upstream's Retry-After in milliseconds (a 429's back-off), from <c>retry_after_ms</c>, or from
+    /// <c>retry_after</c> / <c>retry_after_s</c> / <c>retry_after_seconds</c> in seconds.</summary>
+    public double? RetryAfterMs { get; init; }
 }
 
 /// <summary>A shadow-comparison result (<c>kind: "validation"</c>): the same request sent to both providers.</summary>

@@ -129,6 +129,32 @@ public sealed class EventDecoderTests
         Assert.False(root.TryGetProperty("latency_ms", out _));
     }
 
+    [Theory]
+    [InlineData("\"retry_after_ms\":2500", 2500.0)]
+    [InlineData("\"retryAfterMs\":2500", 2500.0)]
+    [InlineData("\"RetryAfterMs\":\"2500\"", 2500.0)]
+    [InlineData("\"retry_after\":3", 3000.0)]
+    [InlineData("\"retry_after_s\":\"1.5\"", 1500.0)]
+    [InlineData("\"RetryAfterSeconds\":0", 0.0)]
+    [InlineData("\"retry_after_ms\":120,\"retry_after\":9", 120.0)]
+    public void Retry_after_is_read_in_milliseconds_from_every_spelling_and_unit(string field, double expectedMs)
+    {
+        var e = Accept<RequestEvent>($$"""{"timestamp":"2026-11-24T10:00:00Z","endpoint":"a","latency_ms":1,"status_code":429,{{field}}}""");
+        Assert.Equal(expectedMs, e.RetryAfterMs);
+    }
+
+    [Theory]
+    [InlineData("retry_after", "-5")]
+    [InlineData("retry_after", "\"Wed, 21 Oct 2026 07:28:00 GMT\"")]
+    [InlineData("retry_after_ms", "\"soon\"")]
+    public void An_unusable_retry_after_is_kept_in_attributes_and_the_event_still_stored(string name, string value)
+    {
+        var e = Accept<RequestEvent>($$"""{"timestamp":"2026-11-24T10:00:00Z","endpoint":"a","latency_ms":1,"status_code":429,"{{name}}":{{value}}}""");
+        Assert.Null(e.RetryAfterMs);
+        using var attributes = JsonDocument.Parse(e.Attributes!);
+        Assert.Equal(JsonDocument.Parse(value).RootElement.GetRawText(), attributes.RootElement.GetProperty(name).GetRawText());
+    }
+
     [Fact]
     public void A_retry_count_too_large_for_its_column_is_kept_in_attributes_not_wrapped()
     {

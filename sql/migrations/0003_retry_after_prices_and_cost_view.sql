@@ -1,6 +1,28 @@
--- 0004: the price book as tables (rewritten from pricing.json by the worker and by replay), a macro that spells model
--- names like PriceBook.CanonicalModel, and the view that prices every request the way the verdict engine does.
--- A later migration that changes requests_classified must recreate requests_costed too.
+-- 0003: the upstream's Retry-After on requests; the price book as tables (rewritten from pricing.json by the worker
+-- and by replay), a macro that spells model names like PriceBook.CanonicalModel, and the view that prices every
+-- request the way the verdict engine does.
+-- A later migration that changes requests_classified must recreate requests_costed too (views keep their columns).
+
+-- A 429's Retry-After in milliseconds, when the router logs it (retry_after_ms, or retry_after / retry_after_s in s).
+ALTER TABLE requests ADD COLUMN retry_after_ms DOUBLE;
+
+-- requests_classified as in 0002, recreated so that it carries the new column.
+CREATE OR REPLACE VIEW requests_classified AS
+SELECT
+    r.*,
+    coalesce(r.experiment, 'default') AS experiment_id,
+    CASE
+        WHEN r.status_code IN (0, 499, 504)
+          OR lower(coalesce(r.error_type, '')) IN ('timeout', 'transport', 'stream_cut', 'connection', 'connect_timeout', 'read_timeout')
+            THEN 'timeout_transport'
+        WHEN r.status_code = 429 THEN 'rate_limit'
+        WHEN r.status_code IN (401, 403) THEN 'auth'
+        WHEN r.status_code IN (400, 404) THEN 'bad_request'
+        WHEN r.status_code BETWEEN 400 AND 499 THEN 'client_other'
+        WHEN r.status_code BETWEEN 500 AND 599 THEN 'server'
+        WHEN r.error IS NOT NULL OR (r.error_type IS NOT NULL AND lower(r.error_type) NOT IN ('', 'none', 'null')) THEN 'other'
+    END AS error_class
+FROM requests r;
 
 -- USD per million tokens, exchange rate and markup already applied. endpoint '*' holds the list prices.
 CREATE TABLE prices (
