@@ -195,6 +195,17 @@ public static class ExperimentCatalog
                 {
                     errors.Add($"{key}:Metrics:{m}:Direction must be lower_is_better or higher_is_better");
                 }
+                if (metric.Name == MetricNames.ValidationMatchRate)
+                {
+                    if (metric.Margin is not null)
+                    {
+                        errors.Add($"{key}:Metrics:{m}:Margin does not apply to {MetricNames.ValidationMatchRate}; set Threshold (the match rate the canary must exceed, e.g. 0.98)");
+                    }
+                    if (metric.Direction is "lower_is_better")
+                    {
+                        errors.Add($"{key}:Metrics:{m}:Direction of {MetricNames.ValidationMatchRate} is higher_is_better (a higher match rate is better)");
+                    }
+                }
                 if (metric.Threshold is { } threshold)
                 {
                     if (ExperimentDefaults.Metrics.TryGetValue(metric.Name, out var def) && def.Threshold is null)

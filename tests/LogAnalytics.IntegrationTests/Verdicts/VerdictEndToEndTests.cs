@@ -197,8 +197,11 @@ public sealed class VerdictEndToEndTests(KafkaFixture kafka) : IDisposable
         Assert.InRange(cheaper.Validation!.MatchRate!.Value, 0.99, 1.0);
         Assert.True(cheaper.Validation.WilsonLow > 0.98);
 
-        Assert.StartsWith("cost_per_request is worse on the canary beyond its 5 % margin", latest["cheaper-on-paper"].Reasons[0], StringComparison.Ordinal);
-        Assert.StartsWith("validation_match_rate is below its 98.0 % threshold", latest["wrong-answers"].Reasons[0], StringComparison.Ordinal);
+        // The first reason names the failed guardrail (after "no_go since ..." once the no_go is latched).
+        Assert.Contains("cost_per_request is worse on the canary beyond its 5 % margin", latest["cheaper-on-paper"].Reasons[0], StringComparison.Ordinal);
+        Assert.Equal(Outcomes.Fail, latest["cheaper-on-paper"].Checks.Single(c => c.Metric == MetricNames.CostPerRequest).Outcome);
+        Assert.Contains("validation_match_rate is below its 98.0 % threshold", latest["wrong-answers"].Reasons[0], StringComparison.Ordinal);
+        Assert.Equal(Outcomes.Fail, latest["wrong-answers"].Checks.Single(c => c.Metric == MetricNames.ValidationMatchRate).Outcome);
         Assert.InRange(latest["wrong-answers"].Validation!.MatchRate!.Value, 0.87, 0.93);
         Assert.Contains("check the canary's API key", latest["wrong-api-key"].Reasons[0], StringComparison.Ordinal);
         Assert.True(latest["wrong-api-key"].Errors!.Canary["auth"].Rate > 0.25);

@@ -196,5 +196,10 @@ public sealed class CostAndValidationGuardrailTests
         var errors = ExperimentCatalog.Validate(options, Evaluator.Metrics);
         Assert.Contains("Experiments:Items:0:Metrics:0:Threshold must be a rate in (0, 1), e.g. 0.98", errors);
         Assert.Contains("Experiments:Items:0:Metrics:1:Threshold applies only to validation_match_rate; cost_per_request is judged by its Margin", errors);
+
+        options.Items[0].Metrics![0] = new MetricOptions { Name = MetricNames.ValidationMatchRate, Margin = 0.02, Direction = "lower_is_better" };
+        errors = ExperimentCatalog.Validate(options, Evaluator.Metrics);
+        Assert.Contains("Experiments:Items:0:Metrics:0:Margin does not apply to validation_match_rate; set Threshold (the match rate the canary must exceed, e.g. 0.98)", errors);
+        Assert.Contains("Experiments:Items:0:Metrics:0:Direction of validation_match_rate is higher_is_better (a higher match rate is better)", errors);
     }
 }

@@ -25,6 +25,10 @@ public sealed class FileReplayerTests : IDisposable
         return path;
     }
 
+    /// <summary>Events stored: requests, validation events (the synthetic canary's shadow comparisons) and stages.</summary>
+    private static long Stored(DuckDbEventStore store) =>
+        Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM validations") + Count(store, "SELECT count(*) FROM stages");
+
     private static ReplayProgress Replay(DuckDbEventStore store, string path, int batchLines = 1_000) =>
         new FileReplayer(store, new EventDecoder()) { BatchLines = batchLines }.Replay(path);
 
@@ -42,9 +46,9 @@ public sealed class FileReplayerTests : IDisposable
         Assert.InRange(first.Quarantined, 50, 160);
         Assert.Equal(0, second.Stored + second.Quarantined);
         Assert.Equal(5_000, second.Skipped);
-        Assert.Equal(4_999 - first.Quarantined + 1, Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages"));
+        Assert.Equal(4_999 - first.Quarantined + 1, Stored(store));
         Assert.Equal(first.Quarantined, Count(store, "SELECT count(*) FROM quarantine"));
-        Assert.Equal(5_000, Count(store, "SELECT count(DISTINCT source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
+        Assert.Equal(5_000, Count(store, "SELECT count(DISTINCT source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM validations UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
     }
 
     [Fact]
@@ -72,12 +76,12 @@ public sealed class FileReplayerTests : IDisposable
             {
             }
         }
-        var partial = Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages");
+        var partial = Stored(store);
         Assert.InRange(partial, 1, 2_999);
 
         var rest = Replay(store, full, batchLines: 500);
 
-        Assert.Equal(3_000, Count(store, "SELECT count(*) FROM requests") + Count(store, "SELECT count(*) FROM stages"));
+        Assert.Equal(3_000, Stored(store));
         Assert.Equal(lines.Length, rest.Lines);
         Assert.Equal(3_000 - partial, rest.Stored);
         Assert.Equal(partial, rest.Skipped);
