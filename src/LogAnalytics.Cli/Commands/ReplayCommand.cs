@@ -75,7 +75,7 @@ internal static class ReplayCommand
         }
         using (store)
         {
-            var replayer = new FileReplayer(store, new EventDecoder(maxFutureSkew: TimeSpan.FromMinutes(ingestion.MaxFutureSkewMinutes)));
+            var replayer = new FileReplayer(store, ingestion.CreateDecoder());
             var results = new List<ReplayProgress>();
             try
             {

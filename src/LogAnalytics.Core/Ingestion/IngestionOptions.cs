@@ -21,4 +21,20 @@ public sealed class IngestionOptions
     /// as absurd. Default 1440 (a day).</summary>
     [Range(1, 525_600)]
     public int MaxFutureSkewMinutes { get; set; } = 1440;
+
+    /// <summary><c>Ingestion:MaxMessageBytes</c>: longer messages (and replayed lines) are quarantined as
+    /// <c>too_large</c>, keeping their first bytes up to this limit and their true length in the detail.
+    /// Default 1048576 (1 MiB).</summary>
+    [Range(1024, 64 << 20)]
+    public int MaxMessageBytes { get; set; } = Decoding.EventDecoder.DefaultMaxMessageBytes;
+
+    /// <summary><c>Ingestion:EventPath</c>: where the event sits in an envelope the decoder does not recognise by
+    /// itself, as dot-separated property names (<c>message</c>, <c>payload.event</c>); the value there may be the
+    /// event object or a string holding the log line. Default none (Docker, Fluent Bit, Vector, Filebeat, Logstash
+    /// and CRI envelopes are recognised without it).</summary>
+    public string? EventPath { get; set; }
+
+    /// <summary>The decoder these settings describe.</summary>
+    public Decoding.EventDecoder CreateDecoder(TimeProvider? clock = null) =>
+        new(clock, TimeSpan.FromMinutes(MaxFutureSkewMinutes), MaxMessageBytes, EventPath);
 }

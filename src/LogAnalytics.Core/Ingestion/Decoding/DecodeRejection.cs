@@ -29,4 +29,11 @@ public static class RejectionReasons
     public const string AbsurdTimestamp = "absurd_timestamp";
     /// <summary>The <c>kind</c> field names an event kind this version does not know.</summary>
     public const string UnknownKind = "unknown_kind";
+    /// <summary>The message holds no JSON object at all: prose a router printed ("Request 4 succeeded"), not a
+    /// broken event.</summary>
+    public const string NotAnEvent = "not_an_event";
+    /// <summary>The message is longer than <c>Ingestion:MaxMessageBytes</c>; its first bytes up to the limit are kept.</summary>
+    public const string TooLarge = "too_large";
+    /// <summary>A Kubernetes CRI partial line (<c>P</c>) whose final line (<c>F</c>) did not follow it.</summary>
+    public const string PartialLine = "partial_line";
 }

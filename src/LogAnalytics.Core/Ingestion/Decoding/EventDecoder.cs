@@ -16,7 +16,7 @@ namespace LogAnalytics.Ingestion.Decoding;
 /// Fields the contract does not name, and optional fields whose value has the wrong type, are kept verbatim in
 /// <see cref="TrafficEvent.Attributes"/>; nothing in a valid event is dropped.
 /// </remarks>
-public sealed class EventDecoder
+public sealed partial class EventDecoder
 {
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly TimeProvider _clock;
@@ -25,13 +25,20 @@ public sealed class EventDecoder
     /// <summary>Creates a decoder.</summary>
     /// <param name="clock">The clock used to reject timestamps in the future; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="maxFutureSkew">How far ahead of <paramref name="clock"/> a timestamp may be; default one day.</param>
-    public EventDecoder(TimeProvider? clock = null, TimeSpan? maxFutureSkew = null)
+    /// <param name="maxMessageBytes">Longer messages are quarantined as <c>too_large</c>; default
+    /// <see cref="DefaultMaxMessageBytes"/> (1 MiB).</param>
+    /// <param name="eventPath">Where the event sits inside an envelope this decoder does not recognise by itself,
+    /// as dot-separated property names (<c>message</c>, <c>payload.event</c>); default none.</param>
+    public EventDecoder(TimeProvider? clock = null, TimeSpan? maxFutureSkew = null, int? maxMessageBytes = null, string? eventPath = null)
     {
         _clock = clock ?? TimeProvider.System;
         _maxFutureSkew = maxFutureSkew ?? TimeSpan.FromDays(1);
+        MaxMessageBytes = maxMessageBytes ?? DefaultMaxMessageBytes;
+        _eventPath = string.IsNullOrWhiteSpace(eventPath) ? null : eventPath.Trim().Split('.');
     }
 
-    /// <summary>Decodes a message value.</summary>
+    /// <summary>Decodes one message value (a Kafka message, or one line of a replayed file): a bare JSON event, an
+    /// event after a text prefix, a log shipper's envelope around one, or a Kubernetes CRI line.</summary>
     /// <param name="utf8Json">The message bytes; <see langword="null"/> or empty is rejected as <c>empty</c>.</param>
     /// <returns>The event, or the rejection that sends the message to quarantine.</returns>
     public DecodeResult Decode(ReadOnlySpan<byte> utf8Json)
@@ -40,7 +47,19 @@ public sealed class EventDecoder
         {
             return DecodeResult.Reject(RejectionReasons.Empty, "the message has no content");
         }
+        if (utf8Json.Length > MaxMessageBytes)
+        {
+            return DecodeResult.Reject(RejectionReasons.TooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"the message is {utf8Json.Length} bytes, more than Ingestion:MaxMessageBytes ({MaxMessageBytes}); its first {MaxMessageBytes} bytes are kept"));
+        }
+        // A bare event (the common case) goes straight to the object decoder; anything else is unwrapped first.
+        return utf8Json[0] == (byte)'{' ? DecodeJsonLine(utf8Json, null, 0) : DecodeLine(utf8Json, null, 0);
+    }
 
+    /// <summary>Decodes one JSON object as an event. <paramref name="envelope"/> (from a shipper's envelope around
+    /// it) supplies a timestamp the event lacks and attributes the event does not have.</summary>
+    private DecodeResult DecodeObject(ReadOnlySpan<byte> utf8Json, Envelope? envelope)
+    {
         // Per-thread scratch space (the field table and the attributes writer), reused from message to message:
         // decoding allocates little more than the strings and the event it returns.
         var state = DecodeState.ForCurrentThread();
@@ -103,8 +122,14 @@ public sealed class EventDecoder
             return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
         }
 
+        if (envelope?.Timestamp is { } shipperTime && fields[(int)Field.Timestamp].Kind is ValueKind.Absent or ValueKind.Null)
+        {
+            fields[(int)Field.Timestamp] = shipperTime;
+            envelope.TimestampUsed = true;
+        }
         var context = new DecodeContext(fields, utf8Json, state);
-        return context.Build(this);
+        var result = context.Build(this);
+        return envelope is null || !result.IsAccepted ? result : envelope.AddTo(result);
     }
 
     /// <summary>Skips a value that is only copied verbatim (an unknown or repeated field). Strings are still
@@ -129,6 +154,10 @@ public sealed class EventDecoder
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
+                if (reader.ValueIsEscaped)
+                {
+                    DecodeState.Current!.SawEscapedString = true;
+                }
                 var text = interning is not null && !reader.ValueIsEscaped && interning.TryIntern(reader.ValueSpan, out var shared)
                     ? shared
                     : reader.GetString();
@@ -197,6 +226,10 @@ public sealed class EventDecoder
 
         public DecodeResult Build(EventDecoder decoder)
         {
+            if (CheckStrings() is { } bad)
+            {
+                return DecodeResult.Reject(bad);
+            }
             var kindValue = Get(Field.Kind);
             var kind = kindValue.Kind switch
             {
@@ -323,6 +356,36 @@ public sealed class EventDecoder
             var evt = new StageEvent { Timestamp = timestamp, WeightPercent = weight, Experiment = OptionalString(Field.Experiment) };
             KeepUnused(StageFields);
             return DecodeResult.Accept(evt with { Attributes = FinishAttributes() });
+        }
+
+        /// <summary>Fields stored as text columns: a NUL character would be cut by the database, and an identifier
+        /// longer than <see cref="MaxIdentifierLength"/> is not an identifier.</summary>
+        private static readonly Field[] TextColumns =
+        [
+            Field.Endpoint, Field.Experiment, Field.Variant, Field.RequestId, Field.Model, Field.ErrorType, Field.Error, Field.Kind,
+        ];
+
+        private readonly DecodeRejection? CheckStrings()
+        {
+            foreach (var field in TextColumns)
+            {
+                var v = fields[(int)field];
+                if (v.Kind != ValueKind.String)
+                {
+                    continue;
+                }
+                if (field != Field.Error && v.Text!.Length > MaxIdentifierLength)
+                {
+                    return new DecodeRejection(RejectionReasons.OutOfRange, string.Create(CultureInfo.InvariantCulture,
+                        $"{v.Name} is {v.Text.Length} characters long; identifiers are at most {MaxIdentifierLength}"));
+                }
+                if (_state.SawEscapedString && v.Text!.Contains('\0', StringComparison.Ordinal))
+                {
+                    return new DecodeRejection(RejectionReasons.InvalidType,
+                        $"{v.Name} contains a NUL character (\\u0000), which would be cut when stored; the message is kept unaltered here");
+                }
+            }
+            return null;
         }
 
         /// <summary>A field's value, with a number's text filled in from the message.</summary>
@@ -705,12 +768,19 @@ public sealed class EventDecoder
 
         public FieldValue[] Fields { get; } = new FieldValue[(int)Field.Count];
 
+        /// <summary>Whether a known field's string had escapes (only then can it hold a NUL character).</summary>
+        public bool SawEscapedString { get; set; }
+
+        /// <summary>This thread's state (after <see cref="ForCurrentThread"/>).</summary>
+        public static DecodeState? Current => _current;
+
         /// <summary>This thread's state, emptied for a new message.</summary>
         public static DecodeState ForCurrentThread()
         {
             var state = _current ??= new DecodeState();
             Array.Clear(state.Fields);
             state._started = false;
+            state.SawEscapedString = false;
             return state;
         }
 

@@ -29,6 +29,8 @@ internal sealed class KafkaIngestionWorker(
     private readonly IngestionOptions _options = ingestionOptions.Value;
     private readonly IngestBatch _batch = new();
     private readonly Dictionary<(string, int), long> _nextOffsets = new();
+    private readonly CriPartialLineJoiner _partials = new(ingestionOptions.Value.MaxMessageBytes);
+    private readonly List<(SourcePosition Position, byte[] Raw)> _released = new();
     private volatile bool _fatal;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -54,7 +56,7 @@ internal sealed class KafkaIngestionWorker(
     private void ConsumeLoop(CancellationToken stoppingToken)
     {
         var store = storeProvider.Store;
-        var decoder = new EventDecoder(clock, TimeSpan.FromMinutes(_options.MaxFutureSkewMinutes));
+        var decoder = _options.CreateDecoder(clock);
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
             .SetPartitionsAssignedHandler((c, partitions) =>
@@ -126,6 +128,21 @@ internal sealed class KafkaIngestionWorker(
             return; // already stored (a redelivery): never twice
         }
         var value = result.Message.Value;
+        // Kubernetes CRI partial lines are joined to their final line first (held ones advance nothing).
+        var outcome = _partials.Offer(position, value, _released, out var joined);
+        foreach (var (releasedPosition, raw) in _released)
+        {
+            Add(decoder, releasedPosition, raw, result.Message.Key);
+        }
+        _released.Clear();
+        if (outcome != JoinOutcome.Held)
+        {
+            Add(decoder, position, outcome == JoinOutcome.Joined ? joined : value, result.Message.Key);
+        }
+    }
+
+    private void Add(EventDecoder decoder, SourcePosition position, byte[]? value, byte[]? key)
+    {
         DecodeResult decoded;
         try
         {
@@ -135,7 +152,7 @@ internal sealed class KafkaIngestionWorker(
         {
             decoded = DecodeResult.Reject("decoder_error", ex.Message);
         }
-        _batch.Add(position, decoded, result.Message.Key, value, clock.GetUtcNow());
+        _batch.Add(position, decoded, key, decoded.IsAccepted ? value : decoder.KeptRaw(value), clock.GetUtcNow());
         statistics.RecordConsumed(decoded.IsAccepted);
     }
 
@@ -221,6 +238,7 @@ internal sealed class KafkaIngestionWorker(
         foreach (var p in partitions)
         {
             _nextOffsets.Remove((p.Topic, p.Partition.Value));
+            _partials.Drop(p.Topic, p.Partition.Value);
         }
         statistics.RecordAssignment(Math.Max(0, consumer.Assignment.Count - partitions.Count));
     }
@@ -233,6 +251,7 @@ internal sealed class KafkaIngestionWorker(
         foreach (var p in partitions)
         {
             _nextOffsets.Remove((p.Topic, p.Partition.Value));
+            _partials.Drop(p.Topic, p.Partition.Value);
         }
     }
 

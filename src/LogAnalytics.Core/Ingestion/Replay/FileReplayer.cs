@@ -18,6 +18,13 @@ namespace LogAnalytics.Ingestion.Replay;
 /// <param name="Elapsed">Time since the file started.</param>
 public readonly record struct ReplayProgress(string File, long BytesRead, long TotalBytes, long Lines, long Stored, long Quarantined, long Skipped, TimeSpan Elapsed)
 {
+    /// <summary>Lines quarantined as <c>not_an_event</c> (prose, no JSON object at all): counted in
+    /// <see cref="Quarantined"/> too. The rest of <see cref="Quarantined"/> are broken events.</summary>
+    public long NotEvents { get; init; }
+
+    /// <summary>Quarantined lines that looked like events but could not be stored (not JSON, missing fields...).</summary>
+    public long BrokenEvents => Quarantined - NotEvents;
+
     /// <summary>Lines per second so far.</summary>
     public double LinesPerSecond => Elapsed.TotalSeconds > 0 ? Lines / Elapsed.TotalSeconds : 0;
 }
@@ -37,6 +44,10 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
 
     /// <summary>Lines per transaction. Default 100,000.</summary>
     public int BatchLines { get; init; } = 100_000;
+
+    /// <summary>Bytes of lines per transaction: a block ends at whichever of <see cref="BatchLines"/> and this comes
+    /// first, so a file of huge lines cannot fill memory. Default 32 MiB.</summary>
+    public int BatchBytes { get; init; } = 32 << 20;
 
     /// <summary>Replays one file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -78,6 +89,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         {
             var writing = Stopwatch.GetTimestamp();
             timings.WriterWaitTicks += writing - waited;
+            var notEvents = batch.Quarantined.Count(q => q.Rejection.Reason == RejectionReasons.NotAnEvent);
             var written = store.Write(batch);
             waited = Stopwatch.GetTimestamp();
             timings.WriteTicks += waited - writing;
@@ -88,6 +100,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                 Lines = lastLine,
                 Stored = state.Stored + written.Requests + written.Validations + written.Stages,
                 Quarantined = state.Quarantined + written.Quarantined,
+                NotEvents = state.NotEvents + notEvents,
                 Skipped = Math.Min(lastLine, alreadyStored),
                 Elapsed = clockStart.Elapsed,
             };
@@ -125,21 +138,32 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         var lines = new LineReader(content);
         long lineNumber = 0;
         var block = new LineBlock(BatchLines, 1 << 20);
+        // Kubernetes CRI partial lines are joined to their final line before decoding; a block never ends inside
+        // such a chain, so a stored block always ends at a chain's end and a resumed replay starts at a chain's start.
+        var partials = new CriPartialLineJoiner(decoder.MaxMessageBytes);
+        var released = new List<(SourcePosition Position, byte[] Raw)>();
         var readStarted = Stopwatch.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested && lines.TryReadLine(out var line))
         {
             if (lineNumber >= alreadyStored)
             {
-                block.Add(lineNumber, line);
+                var outcome = partials.Offer(new SourcePosition(source, 0, lineNumber), line, released, out var joined);
+                AddReleased();
+                if (outcome != JoinOutcome.Held)
+                {
+                    block.Add(lineNumber, outcome == JoinOutcome.Joined ? joined : line);
+                }
             }
             lineNumber++;
-            if (block.Count >= BatchLines)
+            if ((block.Count >= BatchLines || block.Bytes >= BatchBytes) && !partials.HasPending)
             {
                 Hand(Decode(source, block, lineNumber));
                 // The next block starts with room for as many bytes as this one needed.
                 block = new LineBlock(BatchLines, block.Bytes);
             }
         }
+        partials.ReleaseAll(released);
+        AddReleased();
         if (block.Count > 0 || lineNumber > alreadyStored)
         {
             Hand(Decode(source, block, lineNumber));
@@ -150,6 +174,15 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             var done = new IngestBatch();
             done.Advance(new SourcePosition(source, 0, lineNumber - 1));
             blocks.Add(done, cancellationToken);
+        }
+
+        void AddReleased()
+        {
+            foreach (var (position, raw) in released)
+            {
+                block.Add(position.Offset, raw);
+            }
+            released.Clear();
         }
 
         IngestBatch Decode(string source, LineBlock block, long nextLine)
@@ -203,7 +236,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                 continue;
             }
             // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
-            batch.Add(position, results[i], key: null, raw: results[i].IsAccepted ? null : block.Line(i).ToArray(), now);
+            batch.Add(position, results[i], key: null, raw: results[i].IsAccepted ? null : decoder.KeptRaw(block.Line(i)), now);
         }
         if (nextLine > 0)
         {
@@ -230,9 +263,9 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     /// </summary>
     private sealed class LineBlock(int capacity, int initialBytes)
     {
-        private readonly long[] _numbers = new long[capacity];
-        private readonly int[] _starts = new int[capacity];
-        private readonly int[] _lengths = new int[capacity];
+        private long[] _numbers = new long[capacity];
+        private int[] _starts = new int[capacity];
+        private int[] _lengths = new int[capacity];
         private byte[] _data = GC.AllocateUninitializedArray<byte>(Math.Max(initialBytes, 1024));
 
         /// <summary>Lines held.</summary>
@@ -250,6 +283,13 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                 _data = grown;
             }
             line.CopyTo(_data.AsSpan(Bytes));
+            if (Count == _numbers.Length)
+            {
+                // Only while a CRI partial chain keeps the block open past its line count.
+                Array.Resize(ref _numbers, Count * 2);
+                Array.Resize(ref _starts, Count * 2);
+                Array.Resize(ref _lengths, Count * 2);
+            }
             _numbers[Count] = lineNumber;
             _starts[Count] = Bytes;
             _lengths[Count] = line.Length;

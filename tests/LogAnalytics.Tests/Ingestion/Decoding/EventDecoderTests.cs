@@ -9,6 +9,7 @@ public sealed class EventDecoderTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private static readonly EventDecoder Decoder = new(new FixedClock(Now));
+    private static readonly EventDecoder SmallLimit = new(new FixedClock(Now), maxMessageBytes: 256);
 
     private static DecodeResult Decode(string json) => Decoder.Decode(Encoding.UTF8.GetBytes(json));
 
@@ -185,7 +186,12 @@ public sealed class EventDecoderTests
     [Theory]
     [InlineData("", RejectionReasons.Empty)]
     [InlineData("   \n", RejectionReasons.Empty)]
-    [InlineData("not json", RejectionReasons.NotJson)]
+    [InlineData("not json", RejectionReasons.NotAnEvent)]
+    [InlineData("Request 4 succeeded", RejectionReasons.NotAnEvent)]
+    [InlineData("[TRAFFIC LOG] {\"timestamp\": \"2026-11-24T10:00:01\", \"endpoint\": \"leg", RejectionReasons.NotJson)]
+    [InlineData("2026-11-24T10:00:01.123456789Z stdout P [TRAFFIC LOG] {\"timestamp\": \"2026-11-24T10:00:01\"", RejectionReasons.PartialLine)]
+    [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"a\",\"latency_ms\":1,\"status_code\":200,\"padding\":\"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"}", RejectionReasons.TooLarge)]
+    [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"le\\u0000gacy\",\"latency_ms\":1,\"status_code\":200}", RejectionReasons.InvalidType)]
     [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"a\"", RejectionReasons.NotJson)]
     [InlineData("{\"endpoint\":\"a\"} trailing", RejectionReasons.NotJson)]
     [InlineData("{\"timestamp\":\"2026-11-24T10:00:00Z\",\"endpoint\":\"a\",\"latency_ms\":1,\"status_code\":200,\"x\":[1 /* c */]}", RejectionReasons.NotJson)]
@@ -218,7 +224,10 @@ public sealed class EventDecoderTests
     [InlineData("{\"kind\":\"stage\",\"timestamp\":\"2026-11-24T10:00:00Z\",\"experiment\":\"e\"}", RejectionReasons.MissingField)]
     public void Each_kind_of_bad_message_is_rejected_with_its_reason_and_a_detail(string json, string reason)
     {
-        var rejection = Reject(json);
+        // A 256-byte limit, so that too_large has a case of its own here (every other case is shorter).
+        var result = SmallLimit.Decode(Encoding.UTF8.GetBytes(json));
+        Assert.False(result.IsAccepted, $"accepted: {result.Event}");
+        var rejection = result.Rejection!;
         Assert.Equal(reason, rejection.Reason);
         Assert.False(string.IsNullOrWhiteSpace(rejection.Detail));
     }
