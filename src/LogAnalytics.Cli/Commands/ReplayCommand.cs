@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LogAnalytics.Experiments;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Kpis.Pricing;
@@ -18,16 +19,22 @@ internal static class ReplayCommand
         var files = new Argument<string[]>("files") { Description = "NDJSON files (.ndjson, or .ndjson.gz), one event per line.", Arity = ArgumentArity.OneOrMore };
         var db = new Option<string>("--db") { Description = "The DuckDB file to load into (created if missing).", Required = true };
         var config = ConfigOption.Create();
-        var command = new Command("replay", "Backfill events from NDJSON files through the same decoder and quarantine as the worker. Replaying a file twice adds nothing.")
+        var shortcut = new ExperimentShortcutOptions();
+        var command = new Command("replay", "Backfill events from NDJSON files or captured router stdout through the same decoder and quarantine as the worker. Replaying a file twice adds nothing. With --baseline-endpoint and --canary-endpoint, prints the verdict afterwards.")
         {
             files, db, config,
         };
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetRequiredValue(db), parse.GetValue(config), ct)));
+        shortcut.AddTo(command);
+        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetRequiredValue(db), parse.GetValue(config), shortcut.Read(parse), ct)));
         return command;
     }
 
-    private static int Run(string[] files, string dbPath, string? configFile, CancellationToken ct)
+    private static int Run(string[] files, string dbPath, string? configFile, ExperimentShortcut shortcut, CancellationToken ct)
     {
+        if (ExperimentShortcutOptions.ReportErrors("replay", shortcut))
+        {
+            return ConfigOption.UsageError;
+        }
         var missing = files.Where(f => !File.Exists(f)).ToList();
         if (missing.Count > 0)
         {
@@ -39,12 +46,15 @@ internal static class ReplayCommand
         }
         IngestionOptions ingestion;
         PriceBook prices;
+        ExperimentsOptions experiments;
         try
         {
             var configuration = new ConfigurationBuilder();
             AppHost.Configure(configuration, configFile);
             var built = configuration.Build();
             ingestion = built.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+            experiments = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
+            shortcut.Apply(experiments);
             var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
             var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
             if (pricingCheck.Failed)
@@ -130,22 +140,54 @@ internal static class ReplayCommand
             PriceBookTable.Sync(store.Connection, prices);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"price book {prices.Source}: {prices.Prices.Count} prices copied into table prices (view requests_costed, sql/queries/cost_by_endpoint_model.sql)"));
+            if (shortcut.IsGiven)
+            {
+                PrintVerdict(store, experiments, prices, shortcut);
+            }
         }
         return 0;
     }
 
+    /// <summary>The verdict of the shortcut's experiment, as <c>verdict</c> would print it (one JSON line).</summary>
+    private static void PrintVerdict(DuckDbEventStore store, ExperimentsOptions experiments, PriceBook prices, ExperimentShortcut shortcut)
+    {
+        var errors = Experiments.ExperimentCatalog.Validate(experiments, Evaluation.ExperimentEvaluator.CreateDefault().Metrics);
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors)
+            {
+                Console.Error.WriteLine($"loganalytics replay: configuration error: {e}");
+            }
+            return;
+        }
+        var service = new Verdicts.VerdictService(store.Connection, experiments, Evaluation.ExperimentEvaluator.CreateDefault(), () => prices);
+        var id = string.IsNullOrWhiteSpace(shortcut.ExperimentId) ? ExperimentDefaults.DefaultExperimentId : shortcut.ExperimentId;
+        Console.WriteLine(service.Evaluate(id, DateTimeOffset.UtcNow).ToJson());
+    }
+
     private static void PrintSummary(List<ReplayProgress> results, string dbPath)
     {
-        var table = new Table().AddColumns("file", "lines", "stored", "quarantined", "already stored", "events/s");
+        var table = new Table().AddColumns("file", "lines", "stored", "not events", "broken events", "already stored", "events/s");
         foreach (var r in results)
         {
             table.AddRow(Path.GetFileName(r.File), r.Lines.ToString("N0", CultureInfo.InvariantCulture), r.Stored.ToString("N0", CultureInfo.InvariantCulture),
-                r.Quarantined.ToString("N0", CultureInfo.InvariantCulture), r.Skipped.ToString("N0", CultureInfo.InvariantCulture),
-                r.LinesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+                r.NotEvents.ToString("N0", CultureInfo.InvariantCulture), r.BrokenEvents.ToString("N0", CultureInfo.InvariantCulture),
+                r.Skipped.ToString("N0", CultureInfo.InvariantCulture), r.LinesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
         }
         Terminal.Write(table);
+        var notEvents = results.Sum(r => r.NotEvents);
+        var broken = results.Sum(r => r.BrokenEvents);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"replayed {results.Count} file(s) into {dbPath}: {results.Sum(r => r.Stored):N0} events stored, {results.Sum(r => r.Quarantined):N0} quarantined (see table quarantine), {results.Sum(r => r.Skipped):N0} lines already stored"));
+            $"replayed {results.Count} file(s) into {dbPath}: {results.Sum(r => r.Stored):N0} events stored, {notEvents:N0} not events, {broken:N0} broken events quarantined (see table quarantine), {results.Sum(r => r.Skipped):N0} lines already stored"));
+        if (notEvents > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {notEvents:N0} lines hold no JSON object (prose such as \"Request 4 succeeded\"): the file looks like a raw stdout capture, and {results.Sum(r => r.Stored):N0} events were found in it. They are kept in quarantine with reason not_an_event."));
+        }
+        if (broken > 0)
+        {
+            Console.WriteLine("  Broken events by reason: SELECT reason, count(*) FROM quarantine WHERE reason <> 'not_an_event' GROUP BY ALL ORDER BY 2 DESC");
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -10,12 +11,21 @@ internal static class RunCommand
     public static Command Create()
     {
         var config = ConfigOption.Create();
+        var shortcutOptions = new ExperimentShortcutOptions();
         var command = new Command("run", "Run the worker: consume router logs from Kafka into DuckDB until SIGTERM / Ctrl-C.") { config };
+        shortcutOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var shortcut = shortcutOptions.Read(parse);
+            if (ExperimentShortcutOptions.ReportErrors("run", shortcut))
+            {
+                return ConfigOption.UsageError;
+            }
             try
             {
-                using var host = AppHost.CreateWorkerBuilder(parse.GetValue(config)).Build();
+                var builder = AppHost.CreateWorkerBuilder(parse.GetValue(config));
+                builder.Services.PostConfigure<LogAnalytics.Experiments.ExperimentsOptions>(shortcut.Apply);
+                using var host = builder.Build();
                 AppHost.ValidateSettings(host.Services);
                 await host.RunAsync(ct);
                 return Environment.ExitCode;

@@ -19,16 +19,27 @@ internal static class VerdictCommand
         var experiments = new Option<string[]>("--experiment") { Description = "Only these experiments (repeatable). Default: every configured or seen experiment.", AllowMultipleArgumentsPerToken = false };
         var asOf = new Option<string?>("--as-of") { Description = "Judge as of this ISO-8601 time, using only events at or before it. Default: now." };
         var config = ConfigOption.Create();
+        var shortcut = new ExperimentShortcutOptions();
         var command = new Command("verdict", "Print the go / no_go / wait verdict of each experiment as JSON Lines (schema loganalytics.verdict/v1).")
         {
             db, experiments, asOf, config,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(db), parse.GetValue(experiments) ?? [], parse.GetValue(asOf), parse.GetValue(config)));
+        shortcut.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var only = parse.GetValue(experiments) ?? [];
+            return Run(parse.GetRequiredValue(db), only, parse.GetValue(asOf), parse.GetValue(config),
+                shortcut.Read(parse, only.Length == 1 ? only[0] : null));
+        });
         return command;
     }
 
-    private static int Run(string dbPath, string[] only, string? asOfText, string? configFile)
+    private static int Run(string dbPath, string[] only, string? asOfText, string? configFile, ExperimentShortcut shortcut)
     {
+        if (ExperimentShortcutOptions.ReportErrors("verdict", shortcut))
+        {
+            return ConfigOption.UsageError;
+        }
         var asOf = DateTimeOffset.UtcNow;
         if (asOfText is not null && !DateTimeOffset.TryParse(asOfText, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out asOf))
@@ -50,6 +61,7 @@ internal static class VerdictCommand
             AppHost.Configure(configuration, configFile);
             var built = configuration.Build();
             options = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
+            shortcut.Apply(options);
             var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
             var errors = ExperimentCatalog.Validate(options, evaluator.Metrics).ToList();
             var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
