@@ -119,7 +119,8 @@ public sealed class FileReplayerTests : IDisposable
         }
         using var store = DuckDbEventStore.Open(Db);
 
-        var result = Replay(store, path, batchLines: 2);
+        // Lines of 3 MB: over the default Ingestion:MaxMessageBytes (1 MiB), so the limit is raised for this test.
+        var result = new FileReplayer(store, new EventDecoder(maxMessageBytes: 8 << 20)) { BatchLines = 2 }.Replay(path);
 
         Assert.Equal(3, result.Stored);
         Assert.Equal(3, Count(store, $"SELECT count(*) FROM requests WHERE length(attributes) = {padding.Length + 10}"));
