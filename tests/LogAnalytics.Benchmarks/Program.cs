@@ -5,6 +5,7 @@ using LogAnalytics.Benchmarks;
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- replay [--events 1000000] [--dir DIR] [--keep]
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- profile [--events N]   (each replay stage alone)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- evaluate [--events N]  (one evaluation: read window, price, judge)
+//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- hostile [--events 10000] [--keep]  (replay memory on a hostile file)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- kafka --bootstrap HOST:PORT [--events 1000000]
 //        [--client key=value]... (a 0.9 broker: --client api.version.request=false --client broker.version.fallback=0.9.0)
 //        [--set Section:Key=value]... (worker settings, e.g. --set Ingestion:BatchMaxEvents=50000)
@@ -19,6 +20,7 @@ try
         "kafka" => await KafkaBenchmark.RunAsync(parsed),
         "profile" => ProfileBench.Run(parsed),
         "evaluate" => EvaluateBenchmark.Run(parsed),
+        "hostile" => HostileBenchmark.Run(parsed),
         _ => Usage(),
     };
 }
@@ -33,6 +35,7 @@ static int Usage()
     Console.Error.WriteLine("usage: benchmarks replay [--events N] [--dir DIR] [--keep] [--batch-lines N]");
     Console.Error.WriteLine("       benchmarks profile [--events N]");
     Console.Error.WriteLine("       benchmarks evaluate [--events N]");
+    Console.Error.WriteLine("       benchmarks hostile [--events N] [--keep] [--dir DIR]");
     Console.Error.WriteLine("       benchmarks kafka --bootstrap HOST:PORT [--events N] [--client key=value]... [--set Section:Key=value]... [--timeout SECONDS]");
     return 2;
 }
