@@ -58,10 +58,13 @@ internal static class ReportPlots
                 var line = plot.Add.VerticalLine(t.EvaluatedAt.UtcDateTime.ToOADate());
                 line.LinePattern = LinePattern.Dashed;
                 line.Color = Colors.Black.WithAlpha(0.6);
-                line.Text = $"stage {p:0.##} % -> {stage:0.##} %";
-                line.LabelOppositeAxis = true;
+                line.LineWidth = 1.5f;
             }
             previous = t.Stage ?? previous;
+        }
+        if (data.Timeline.Select(t => t.Stage).Distinct().Count() > 1)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = "stage change", LineColor = Colors.Black.WithAlpha(0.6), LinePattern = LinePattern.Dashed, LineWidth = 1.5f });
         }
         var stages = data.Timeline.Select(t => t.Stage ?? 0).ToList();
         plot.Axes.SetLimitsY(Math.Min(0, stages.Min()) - 5, Math.Max(100, stages.Max()) + 5);
@@ -187,14 +190,13 @@ internal static class ReportPlots
             total.Color = ReportStyle.Side(side);
             total.LineWidth = 2;
             total.MarkerSize = 5;
-            total.LegendText = $"{side}: all errors";
             foreach (var (cls, _) in ReportQueries.ErrorClasses)
             {
                 plot.Legend.ManualItems.Add(new LegendItem { LabelText = cls, FillColor = ReportStyle.ErrorClass[cls] });
             }
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{side}: all errors", LineColor = ReportStyle.Side(side), LineWidth = 2 });
             plot.Axes.SetLimitsY(0, Math.Max(1, top * 1.15));
-            plot.ShowLegend(Alignment.UpperLeft);
+            plot.ShowLegend(Edge.Right);
             figures.Add(ReportStyle.Save(plot, title, height: 300));
         }
         return figures;
