@@ -23,6 +23,8 @@ internal static class ReportSource
         }
         // The schema (tables, views, macros) of a current database, then each table the lake has replaced by a view
         // over its Parquet files. Views are bound when queried, so requests_classified and requests_costed read them.
+        // Partition values stay text (no autocast), so an experiment named 2026 is still the string '2026'; the
+        // date=/hour= partition columns come along as extra text columns that no query reads.
         var store = DuckDbEventStore.Open(":memory:");
         try
         {
@@ -35,7 +37,7 @@ internal static class ReportSource
                 }
                 var glob = Path.Combine(folder, "**", "*.parquet").Replace("'", "''", StringComparison.Ordinal);
                 using var cmd = store.Connection.CreateCommand();
-                cmd.CommandText = $"DROP TABLE {table}; CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true);";
+                cmd.CommandText = $"DROP TABLE {table}; CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true);";
                 cmd.ExecuteNonQuery();
             }
             return store;
