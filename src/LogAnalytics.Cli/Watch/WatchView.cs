@@ -12,18 +12,22 @@ internal static class WatchView
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static IRenderable Table(WatchSnapshot s)
+    public static IRenderable Table(WatchSnapshot s) =>
+        Experiments(s.Verdicts, s.At, s.VerdictError ?? "(no verdict published yet)").Caption(Markup.Escape(GroupLine(s.Group)));
+
+    /// <summary>One row per experiment: stage, decision, samples per side and each guardrail's change, interval and
+    /// outcome (the demo's live view shows the same table under its traffic table).</summary>
+    public static Table Experiments(IReadOnlyList<Verdict> verdicts, DateTimeOffset at, string whenEmpty)
     {
         var table = new Table()
-            .Title(Markup.Escape($"LogAnalytics experiments at {s.At.UtcDateTime:HH:mm:ss} UTC"))
-            .Caption(Markup.Escape(GroupLine(s.Group)))
+            .Title(Markup.Escape($"LogAnalytics experiments at {at.UtcDateTime:HH:mm:ss} UTC"))
             .AddColumn("experiment")
             .AddColumn(new TableColumn("stage").RightAligned())
             .AddColumn("decision")
             .AddColumn(new TableColumn("baseline").RightAligned())
             .AddColumn(new TableColumn("canary").RightAligned())
-            .AddColumn("guardrails: change [interval] outcome");
-        foreach (var v in s.Verdicts)
+            .AddColumn("guardrails: change [[interval]] outcome");
+        foreach (var v in verdicts)
         {
             table.AddRow(
                 new Markup(Markup.Escape(v.Experiment)),
@@ -33,9 +37,9 @@ internal static class WatchView
                 new Markup(N(v.Samples.Canary)),
                 new Markup(string.Join('\n', v.Checks.Select(c => $"{Markup.Escape(Guardrail(c))} [{OutcomeColor(c.Outcome)}]{Markup.Escape(c.Outcome)}[/]")).EmptyAsDash()));
         }
-        if (s.Verdicts.Count == 0)
+        if (verdicts.Count == 0)
         {
-            table.AddRow(Markup.Escape(s.VerdictError ?? "(no verdict published yet)"));
+            table.AddRow(Markup.Escape(whenEmpty));
         }
         return table;
     }
