@@ -97,29 +97,40 @@ internal static class ReportHtml
 
         html.Append("<h3>Verdict timeline</h3>\n");
         Figure(html, s.Timeline);
-        html.Append("<h3>Latency</h3>\n");
-        foreach (var f in s.Latency)
+        if (ReportPlots.NoRequests(s.Data) is { } none)
         {
-            Figure(html, f);
+            // One sentence instead of the same one under every latency, error, cost and per-model heading.
+            html.Append("<h3>Latency, errors, cost, per model</h3>\n<p class=\"missing\">").Append(E(none)).Append("</p>\n");
         }
-        html.Append("<h3>Errors</h3>\n");
-        foreach (var f in s.Errors)
+        else
         {
-            Figure(html, f);
+            html.Append("<h3>Latency</h3>\n");
+            foreach (var f in s.Latency)
+            {
+                Figure(html, f);
+            }
+            html.Append("<h3>Errors</h3>\n");
+            foreach (var f in s.Errors)
+            {
+                Figure(html, f);
+            }
+            html.Append("<h3>Cost</h3>\n");
+            foreach (var f in s.Cost)
+            {
+                Figure(html, f);
+            }
+            CostTable(html, s);
         }
-        html.Append("<h3>Cost</h3>\n");
-        foreach (var f in s.Cost)
-        {
-            Figure(html, f);
-        }
-        CostTable(html, s);
         html.Append("<h3>Shadow validation</h3>\n");
         foreach (var f in s.Validation)
         {
             Figure(html, f);
         }
-        html.Append("<h3>Per model</h3>\n");
-        ModelTable(html, s.Data);
+        if (ReportPlots.NoRequests(s.Data) is null)
+        {
+            html.Append("<h3>Per model</h3>\n");
+            ModelTable(html, s.Data);
+        }
         html.Append("</section>\n");
     }
 
