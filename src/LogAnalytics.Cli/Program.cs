@@ -8,6 +8,8 @@ var root = new RootCommand("LogAnalytics: router traffic logs from Kafka into Du
     VerdictCommand.Create(),
     SimulateCommand.Create(),
     DemoCommand.Create(),
+    ReportCommand.Create(),
+    WatchCommand.Create(),
 };
 // Ctrl-C / SIGTERM cancel the command's token; give it time to stop its host cleanly (the host's own shutdown
 // timeout is 60 s) instead of System.CommandLine's default of 2 s, after which it would exit with 130 mid-shutdown.

@@ -134,7 +134,8 @@ internal static class DemoRunner
             {
                 while (await Tick(TimeSpan.FromSeconds(1), running.Token))
                 {
-                    ctx.UpdateTarget(new Rows(DemoView.Table(Snapshot(), title), new Text(VerdictLine(verdicts.Latest()))));
+                    ctx.UpdateTarget(new Rows(DemoView.Table(Snapshot(), title),
+                        Watch.WatchView.Experiments(verdicts.Latest(), TimeProvider.System.GetUtcNow(), "verdict: not evaluated yet")));
                 }
             });
         }

@@ -33,8 +33,9 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="settings"/> as a JSON config file and starts `loganalytics run --config` on it.</summary>
-    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings)
+    /// <summary>Writes <paramref name="settings"/> as a JSON config file and starts `loganalytics run --config` on it
+    /// (or another <paramref name="command"/>, e.g. watch).</summary>
+    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings, string command = "run")
     {
         File.WriteAllText(configPath, ToJson(settings));
         var dll = Path.Combine(AppContext.BaseDirectory, "loganalytics.dll");
@@ -47,7 +48,7 @@ public sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(configPath)!,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("run");
+        info.ArgumentList.Add(command);
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configPath);
         info.Environment["CI"] = "true";
