@@ -15,7 +15,7 @@ internal static class RunCommand
         {
             try
             {
-                using var host = AppHost.CreateWorkerBuilder(parse.GetValue(config)).Build();
+                using var host = AppHost.BuildWorkerHost(parse.GetValue(config));
                 AppHost.ValidateSettings(host.Services);
                 await host.RunAsync(ct);
                 return Environment.ExitCode;

@@ -16,8 +16,7 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public static async Task<WorkerHost> StartAsync(IDictionary<string, string?> settings)
     {
-        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");
-        var host = builder.Build();
+        var host = AppHost.BuildWorkerHost(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");
         await host.StartAsync();
         return new WorkerHost(host);
     }
@@ -39,6 +38,7 @@ public sealed class WorkerHost : IAsyncDisposable
             ["Ingestion:BatchMaxDelayMs"] = "200",
             ["Ingestion:BatchMaxEvents"] = "500",
             ["Experiments:EvaluationIntervalSeconds"] = "3600",
+            ["Http:Urls"] = "", // no HTTP surface unless a test asks for one (on a free loopback port)
         };
         foreach (var (key, value) in clientOverrides)
         {

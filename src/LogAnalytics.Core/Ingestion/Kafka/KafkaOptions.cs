@@ -41,6 +41,8 @@ public sealed class KafkaOptions
         // With no offset in DuckDB or in the group, start from the oldest retained message: losing nothing.
         AutoOffsetReset = Client.ContainsKey("auto.offset.reset") ? null : AutoOffsetReset.Earliest,
         ClientId = Client.GetValueOrDefault("client.id") ?? "loganalytics",
+        // librdkafka statistics every 15 s feed the consumer-lag metric (loganalytics_consumer_lag_messages).
+        StatisticsIntervalMs = Client.ContainsKey("statistics.interval.ms") ? null : 15_000,
     };
 
     /// <summary>A producer configuration (dead letters, verdicts): <see cref="Client"/> plus the bootstrap servers.</summary>
