@@ -85,9 +85,10 @@ internal static class ExperimentRoutes
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"weight\": 25}", id);
         }
-        if (!body.TryGetProperty("weight", out var w) || w.ValueKind != JsonValueKind.Number || !w.TryGetDouble(out var weight))
+        if (!TryGetWeight(body, out var w, out var weight))
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, "\"weight\" is required: the canary's traffic share in percent, a number from 0 to 100", id);
+            return ApiResults.Error(StatusCodes.Status400BadRequest,
+                "\"weight\" is required: the canary's traffic share in percent, a number (or numeric string) from 0 to 100, e.g. {\"weight\": 25}", id);
         }
         if (!double.IsFinite(weight) || weight is < 0 or > 100)
         {
@@ -104,6 +105,24 @@ internal static class ExperimentRoutes
         {
             return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, $"{ex.Message}; nothing was stored, try again", id);
         }
+    }
+
+    /// <summary><c>weight</c>, else Flagger's <c>metadata.weight</c>: a number, or a numeric string (Argo's <c>jsonBody</c>
+    /// substitutes args as strings; the event contract accepts numeric strings too).</summary>
+    private static bool TryGetWeight(JsonElement body, out JsonElement element, out double weight)
+    {
+        weight = double.NaN;
+        if (!body.TryGetProperty("weight", out element)
+            && !(body.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("weight", out element)))
+        {
+            return false;
+        }
+        return element.ValueKind switch
+        {
+            JsonValueKind.Number => element.TryGetDouble(out weight),
+            JsonValueKind.String => double.TryParse(element.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out weight),
+            _ => false,
+        };
     }
 }
 

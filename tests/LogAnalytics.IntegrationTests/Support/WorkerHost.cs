@@ -14,6 +14,10 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public IngestionStatistics Statistics => _host.Services.GetRequiredService<IngestionStatistics>();
 
+    /// <summary>Where the HTTP surface listens (the real port when Http:Urls asked for port 0); null without HTTP.</summary>
+    public Uri? HttpAddress => _host.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
+
     public static async Task<WorkerHost> StartAsync(IDictionary<string, string?> settings)
     {
         var host = AppHost.BuildWorkerHost(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");

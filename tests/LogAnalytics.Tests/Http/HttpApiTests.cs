@@ -132,7 +132,9 @@ public sealed class HttpApiTests
             ("[25]", HttpStatusCode.BadRequest, "JSON object"),
             ("{\"weight\": 101}", HttpStatusCode.BadRequest, "outside 0..100"),
             ("{\"weight\": -1}", HttpStatusCode.BadRequest, "outside 0..100"),
-            ("{\"weight\": \"25\"}", HttpStatusCode.BadRequest, "\"weight\" is required"),
+            ("{\"weight\": \"lots\"}", HttpStatusCode.BadRequest, "\"weight\" is required"),
+            ("{\"weight\": \"250\"}", HttpStatusCode.BadRequest, "outside 0..100"),
+            ("{\"weight\": null}", HttpStatusCode.BadRequest, "\"weight\" is required"),
             ("{\"percent\": 25}", HttpStatusCode.BadRequest, "\"weight\" is required"),
             ("{\"weight\": 25, \"pad\": \"" + new string('x', 10_000) + "\"}", HttpStatusCode.RequestEntityTooLarge, "larger than 4096 bytes"),
         };
