@@ -46,12 +46,44 @@ internal static class AppHost
             ContentRootPath = Directory.GetCurrentDirectory(),
             DisableDefaults = true,
         });
+        AddWorker(builder, configFile, overrides, quietConsole);
+        return builder;
+    }
+
+    /// <summary>The host of <c>loganalytics run</c>: the worker, and when <c>Http:Urls</c> is not empty the HTTP surface
+    /// in the same host (a WebApplication with the same configuration sources, logging and shutdown).</summary>
+    public static IHost BuildWorkerHost(string? configFile, IDictionary<string, string?>? overrides = null, bool quietConsole = false,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var probe = new ConfigurationManager();
+        Configure(probe, configFile, overrides);
+        var urls = LogAnalytics.Http.HttpOptions.ParseUrls(probe[$"{LogAnalytics.Http.HttpOptions.SectionName}:{nameof(LogAnalytics.Http.HttpOptions.Urls)}"]);
+        if (urls.Count == 0)
+        {
+            var worker = CreateWorkerBuilder(configFile, overrides, quietConsole);
+            configureServices?.Invoke(worker.Services);
+            return worker.Build();
+        }
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        AddWorker(builder, configFile, overrides, quietConsole);
+        LogAnalytics.Http.HttpSurface.AddLogAnalyticsHttp(builder.Services, builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+        var app = builder.Build();
+        LogAnalytics.Http.HttpSurface.MapLogAnalyticsHttp(app);
+        return app;
+    }
+
+    private static void AddWorker(IHostApplicationBuilder builder, string? configFile, IDictionary<string, string?>? overrides, bool quietConsole)
+    {
         Configure(builder.Configuration, configFile, overrides);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration, quietConsole));
         builder.Services.AddLogAnalyticsIngestion(builder.Configuration);
         builder.Services.AddLogAnalyticsVerdicts(builder.Configuration);
-        return builder;
     }
 
     /// <summary>Checks every settings section before the host starts, so a bad setting ends start-up with one line per
@@ -76,6 +108,7 @@ internal static class AppHost
         Check<LogAnalytics.Ingestion.IngestionOptions>();
         Check<LogAnalytics.Experiments.ExperimentsOptions>();
         Check<LogAnalytics.Kpis.Pricing.PricingOptions>();
+        Check<LogAnalytics.Http.HttpOptions>();
         if (failures.Count > 0)
         {
             throw new AggregateException(failures);

@@ -23,9 +23,8 @@ internal static class RunCommand
             }
             try
             {
-                var builder = AppHost.CreateWorkerBuilder(parse.GetValue(config));
-                builder.Services.PostConfigure<LogAnalytics.Experiments.ExperimentsOptions>(shortcut.Apply);
-                using var host = builder.Build();
+                using var host = AppHost.BuildWorkerHost(parse.GetValue(config),
+                    configureServices: services => services.PostConfigure<LogAnalytics.Experiments.ExperimentsOptions>(shortcut.Apply));
                 AppHost.ValidateSettings(host.Services);
                 await host.RunAsync(ct);
                 return Environment.ExitCode;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace LogAnalytics.Ingestion;
 
 /// <summary>Running counters of the ingestion pipeline, for the live view, logs and health. Thread-safe.</summary>
@@ -45,4 +47,63 @@ public sealed class IngestionStatistics
         Interlocked.Add(ref _quarantined, written.Quarantined);
         Interlocked.Increment(ref _batches);
     }
+
+    // --- Operations (probes and metrics, issue 11): recorded by the consume loop, read by the HTTP surface. ---
+    private readonly ConcurrentDictionary<string, long> _quarantinedByReason = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<(string Topic, int Partition), long> _consumerLag = new Dictionary<(string, int), long>();
+    private long _lastStoredEventUnixMs = long.MinValue;
+    private long _lastProgressUnixMs = long.MinValue;
+
+    /// <summary>Raised after each batch is stored (on the consume loop's thread; handlers must be quick).</summary>
+    public event Action<BatchCommit>? BatchCommitted;
+
+    /// <summary>Quarantined messages stored, by reason code.</summary>
+    public IReadOnlyDictionary<string, long> QuarantinedByReason => new Dictionary<string, long>(_quarantinedByReason, StringComparer.Ordinal);
+
+    /// <summary>Consumer lag per assigned topic-partition, from the latest librdkafka statistics (empty before the first).</summary>
+    public IReadOnlyDictionary<(string Topic, int Partition), long> ConsumerLag => Volatile.Read(ref _consumerLag);
+
+    /// <summary>The newest event timestamp among stored events; null before the first.</summary>
+    public DateTimeOffset? LastStoredEventTimestamp => FromUnixMs(Interlocked.Read(ref _lastStoredEventUnixMs));
+
+    /// <summary>When the consume loop last went round (for liveness); null before it started.</summary>
+    public DateTimeOffset? LastProgressAt => FromUnixMs(Interlocked.Read(ref _lastProgressUnixMs));
+
+    internal void RecordProgress(DateTimeOffset now) => Interlocked.Exchange(ref _lastProgressUnixMs, now.ToUnixTimeMilliseconds());
+
+    internal void RecordConsumerLag(string statisticsJson)
+    {
+        try
+        {
+            Volatile.Write(ref _consumerLag, Kafka.ConsumerLagStatistics.Parse(statisticsJson));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not statistics JSON: keep the previous figures.
+        }
+    }
+
+    /// <summary>Records a stored batch (call before the batch is cleared).</summary>
+    internal void RecordCommit(IngestBatch batch, TimeSpan duration)
+    {
+        foreach (var q in batch.Quarantined)
+        {
+            _quarantinedByReason.AddOrUpdate(q.Rejection.Reason, 1, (_, n) => n + 1);
+        }
+        if (batch.Events.Count > 0)
+        {
+            var newest = batch.Events.Max(e => e.Event.Timestamp).ToUnixTimeMilliseconds();
+            long seen;
+            while (newest > (seen = Interlocked.Read(ref _lastStoredEventUnixMs))
+                && Interlocked.CompareExchange(ref _lastStoredEventUnixMs, newest, seen) != seen)
+            {
+            }
+        }
+        BatchCommitted?.Invoke(new BatchCommit(batch.Count, duration));
+    }
+
+    private static DateTimeOffset? FromUnixMs(long ms) => ms == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }
+
+/// <summary>One stored batch: how many messages (events and quarantined) and how long the DuckDB write took.</summary>
+public readonly record struct BatchCommit(int Messages, TimeSpan Duration);

@@ -13,7 +13,9 @@ internal sealed class VerdictPublisher(KafkaOptions options, ILogger<VerdictPubl
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(15);
     private readonly IProducer<string, string>? _producer = string.IsNullOrWhiteSpace(options.VerdictTopic)
         ? null
-        : new ProducerBuilder<string, string>(options.BuildProducerConfig()).Build();
+        : new ProducerBuilder<string, string>(options.BuildProducerConfig())
+            .SetLogHandler((_, m) => KafkaClientLogs.Write(log, "verdict producer", m))
+            .Build();
 
     /// <summary>Publishes and waits for delivery; returns false (and logs what to do) when it could not.</summary>
     public bool Publish(Verdict verdict)

@@ -35,7 +35,9 @@ internal sealed class VerdictWorker(
         do
         {
             synced = SyncPrices(connection, synced);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             EvaluateAll(service, publisher);
+            feed.RecordEvaluation(clock.GetUtcNow(), System.Diagnostics.Stopwatch.GetElapsedTime(started)); // issue 11: probes, metrics
         }
         while (await WaitNext(timer, stoppingToken));
     }
@@ -118,6 +120,46 @@ public sealed class VerdictFeed
 {
     private readonly Dictionary<string, Verdict> _latest = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private DateTimeOffset? _lastEvaluationAt;
+    private long _evaluations;
+
+    /// <summary>Raised after each round of evaluations with how long it took (on the verdict loop's thread).</summary>
+    public event Action<TimeSpan>? Evaluated;
+
+    /// <summary>When the verdict loop last finished a round of evaluations; null before the first.</summary>
+    public DateTimeOffset? LastEvaluationAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastEvaluationAt;
+            }
+        }
+    }
+
+    /// <summary>Rounds of evaluations finished since start.</summary>
+    public long Evaluations => Interlocked.Read(ref _evaluations);
+
+    /// <summary>The latest verdict of <paramref name="experiment"/>, or null when it was never evaluated.</summary>
+    public Verdict? Find(string experiment)
+    {
+        lock (_lock)
+        {
+            return _latest.GetValueOrDefault(experiment);
+        }
+    }
+
+    /// <summary>Records that a round of evaluations (every experiment) finished at <paramref name="at"/>.</summary>
+    public void RecordEvaluation(DateTimeOffset at, TimeSpan duration)
+    {
+        lock (_lock)
+        {
+            _lastEvaluationAt = at;
+        }
+        Interlocked.Increment(ref _evaluations);
+        Evaluated?.Invoke(duration);
+    }
 
     /// <summary>The latest verdicts.</summary>
     public IReadOnlyList<Verdict> Latest()

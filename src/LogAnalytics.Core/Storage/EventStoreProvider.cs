@@ -8,6 +8,9 @@ public sealed class EventStoreProvider(IOptions<StorageOptions> options) : IDisp
 {
     private readonly Lazy<DuckDbEventStore> _store = new(() => DuckDbEventStore.Open(options.Value.DatabasePath));
 
+    /// <summary>True once the store is open (and therefore migrated).</summary>
+    public bool IsOpen => _store.IsValueCreated;
+
     /// <summary>The store; opening it applies migrations.</summary>
     public DuckDbEventStore Store => _store.Value;
 

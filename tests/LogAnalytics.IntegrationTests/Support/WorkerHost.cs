@@ -14,10 +14,13 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public IngestionStatistics Statistics => _host.Services.GetRequiredService<IngestionStatistics>();
 
+    /// <summary>Where the HTTP surface listens (the real port when Http:Urls asked for port 0); null without HTTP.</summary>
+    public Uri? HttpAddress => _host.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
+
     public static async Task<WorkerHost> StartAsync(IDictionary<string, string?> settings)
     {
-        var builder = AppHost.CreateWorkerBuilder(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");
-        var host = builder.Build();
+        var host = AppHost.BuildWorkerHost(configFile: null, overrides: settings, quietConsole: Environment.GetEnvironmentVariable("LOGANALYTICS_TEST_VERBOSE") != "1");
         await host.StartAsync();
         return new WorkerHost(host);
     }
@@ -39,6 +42,7 @@ public sealed class WorkerHost : IAsyncDisposable
             ["Ingestion:BatchMaxDelayMs"] = "200",
             ["Ingestion:BatchMaxEvents"] = "500",
             ["Experiments:EvaluationIntervalSeconds"] = "3600",
+            ["Http:Urls"] = "", // no HTTP surface unless a test asks for one (on a free loopback port)
         };
         foreach (var (key, value) in clientOverrides)
         {

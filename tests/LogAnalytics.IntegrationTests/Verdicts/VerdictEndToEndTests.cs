@@ -16,7 +16,7 @@ public sealed class VerdictEndToEndTests(KafkaFixture kafka) : IDisposable
 
     /// <summary>Requests of one experiment: <paramref name="canaryShare"/> of them on holy_sheep, whose latency is
     /// multiplied by <paramref name="canaryLatencyFactor"/> and whose error rate is <paramref name="canaryErrorRate"/>.</summary>
-    private static IEnumerable<(string? Key, string Value)> Traffic(string experiment, int count, double canaryShare, double canaryLatencyFactor,
+    internal static IEnumerable<(string? Key, string Value)> Traffic(string experiment, int count, double canaryShare, double canaryLatencyFactor,
         double canaryErrorRate, DateTimeOffset start, int seed)
     {
         var random = new Random(seed);

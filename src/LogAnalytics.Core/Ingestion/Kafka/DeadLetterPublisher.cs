@@ -16,7 +16,9 @@ internal sealed class DeadLetterPublisher(KafkaOptions options, ILogger<DeadLett
 {
     private readonly IProducer<byte[]?, byte[]>? _producer = string.IsNullOrWhiteSpace(options.DeadLetterTopic)
         ? null
-        : new ProducerBuilder<byte[]?, byte[]>(options.BuildProducerConfig()).Build();
+        : new ProducerBuilder<byte[]?, byte[]>(options.BuildProducerConfig())
+            .SetLogHandler((_, m) => KafkaClientLogs.Write(log, "dead-letter producer", m))
+            .Build();
 
     /// <summary>Publishes the batch's quarantined messages and waits (up to <paramref name="timeout"/>) for delivery.</summary>
     /// <returns>How many were delivered.</returns>

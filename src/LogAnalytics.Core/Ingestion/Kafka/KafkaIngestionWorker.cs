@@ -72,6 +72,8 @@ internal sealed class KafkaIngestionWorker(
                 statistics.RecordAssignment(0);
             })
             .SetErrorHandler((_, e) => OnError(e))
+            .SetLogHandler((_, m) => KafkaClientLogs.Write(_log, "consumer", m)) // issue 11: librdkafka logs via Serilog
+            .SetStatisticsHandler((_, json) => statistics.RecordConsumerLag(json)) // issue 11: consumer lag metric
             .Build();
 
         consumer.Subscribe(_kafka.Topics);
@@ -83,6 +85,7 @@ internal sealed class KafkaIngestionWorker(
         var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
         while (!stoppingToken.IsCancellationRequested && !_fatal)
         {
+            statistics.RecordProgress(clock.GetUtcNow()); // issue 11: liveness (/healthz)
             var wait = _batch.Count == 0 ? TimeSpan.FromMilliseconds(250) : maxDelay - batchAge.Elapsed;
             ConsumeResult<byte[]?, byte[]?>? result = null;
             try
@@ -163,6 +166,7 @@ internal sealed class KafkaIngestionWorker(
             return;
         }
         deadLetters.Publish(_batch.Quarantined, DeadLetterTimeout);
+        var commitStarted = Stopwatch.GetTimestamp(); // issue 11: commit duration metric
         var written = WriteWithRetry(store);
         foreach (var ((topic, partition), next) in _batch.NextOffsets)
         {
@@ -177,6 +181,7 @@ internal sealed class KafkaIngestionWorker(
             }
         }
         statistics.RecordStored(written);
+        statistics.RecordCommit(_batch, Stopwatch.GetElapsedTime(commitStarted)); // issue 11: batch size, commit duration, quarantine reasons
         _log.LogDebug("Stored {Requests} requests, {Validations} validations, {Stages} stage events, {Quarantined} quarantined",
             written.Requests, written.Validations, written.Stages, written.Quarantined);
         if (written.Quarantined > 0)

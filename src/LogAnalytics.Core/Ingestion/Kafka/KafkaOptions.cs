@@ -30,18 +30,31 @@ public sealed class KafkaOptions
     public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The consumer configuration: <see cref="Client"/> first, then the keys exactly-once ingestion needs.</summary>
-    public ConsumerConfig BuildConsumerConfig() => new(new Dictionary<string, string>(Client, StringComparer.Ordinal))
+    public ConsumerConfig BuildConsumerConfig()
     {
-        BootstrapServers = BootstrapServers,
-        GroupId = GroupId,
-        // Offsets live in DuckDB, written with the rows. Kafka's committed offsets are advisory (for lag monitoring),
-        // so they are stored by hand after each durable batch and auto-committed in the background.
-        EnableAutoCommit = true,
-        EnableAutoOffsetStore = false,
-        // With no offset in DuckDB or in the group, start from the oldest retained message: losing nothing.
-        AutoOffsetReset = Client.ContainsKey("auto.offset.reset") ? null : AutoOffsetReset.Earliest,
-        ClientId = Client.GetValueOrDefault("client.id") ?? "loganalytics",
-    };
+        var config = new ConsumerConfig(new Dictionary<string, string>(Client, StringComparer.Ordinal))
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = GroupId,
+            // Offsets live in DuckDB, written with the rows. Kafka's committed offsets are advisory (for lag monitoring),
+            // so they are stored by hand after each durable batch and auto-committed in the background.
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            ClientId = Client.GetValueOrDefault("client.id") ?? "loganalytics",
+        };
+        // Defaults that Kafka:Client may override. (Setting a property to null would remove the key given in Client.)
+        if (!Client.ContainsKey("auto.offset.reset"))
+        {
+            // With no offset in DuckDB or in the group, start from the oldest retained message: losing nothing.
+            config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        }
+        if (!Client.ContainsKey("statistics.interval.ms"))
+        {
+            // librdkafka statistics every 15 s feed the consumer-lag metric (loganalytics_consumer_lag_messages).
+            config.StatisticsIntervalMs = 15_000;
+        }
+        return config;
+    }
 
     /// <summary>A producer configuration (dead letters, verdicts): <see cref="Client"/> plus the bootstrap servers.</summary>
     public ProducerConfig BuildProducerConfig() => new(new Dictionary<string, string>(Client, StringComparer.Ordinal))
