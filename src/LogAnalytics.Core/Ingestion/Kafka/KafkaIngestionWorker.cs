@@ -9,9 +9,11 @@ using Microsoft.Extensions.Options;
 namespace LogAnalytics.Ingestion.Kafka;
 
 /// <summary>
-/// The consume loop: Kafka -> decode -> batch -> DuckDB. Rows and the offsets they cover are written in one DuckDB
-/// transaction; on assignment the consumer seeks to the offsets stored in DuckDB, so after a crash at any moment each
-/// valid event is stored exactly once. Kafka-side offset commits are advisory (for lag monitoring).
+/// The consume loop: Kafka -> decode -> batch -> DuckDB, pipelined. This thread only polls Kafka and hands chunks of
+/// messages to the <see cref="IngestionPipeline"/>, which decodes them in parallel and writes batches on its own thread
+/// while polling goes on. Rows and the offsets they cover are written in one DuckDB transaction; on assignment the
+/// consumer seeks to the offsets stored in DuckDB, so after a crash at any moment each valid event is stored exactly
+/// once. Kafka-side offset commits are advisory (for lag monitoring).
 /// </summary>
 internal sealed class KafkaIngestionWorker(
     IOptions<KafkaOptions> kafkaOptions,
@@ -23,12 +25,16 @@ internal sealed class KafkaIngestionWorker(
     ILoggerFactory loggerFactory,
     IHostApplicationLifetime lifetime) : BackgroundService
 {
-    private static readonly TimeSpan DeadLetterTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OwnershipRetry = TimeSpan.FromSeconds(5);
     private readonly ILogger _log = loggerFactory.CreateLogger<KafkaIngestionWorker>();
     private readonly KafkaOptions _kafka = kafkaOptions.Value;
     private readonly IngestionOptions _options = ingestionOptions.Value;
-    private readonly IngestBatch _batch = new();
-    private readonly Dictionary<(string, int), long> _nextOffsets = new();
+    private List<ConsumeResult<byte[]?, byte[]?>> _chunk = new();
+    private readonly Stopwatch _chunkAge = new();
+    private IngestionPipeline? _pipeline;
+    private bool _ownershipDirty;
+    private readonly Stopwatch _ownershipCheckedAgo = new();
     private volatile bool _fatal;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -56,14 +62,17 @@ internal sealed class KafkaIngestionWorker(
         var store = storeProvider.Store;
         var decoder = new EventDecoder(clock, TimeSpan.FromMinutes(_options.MaxFutureSkewMinutes));
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
+        var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
+        using var pipeline = _pipeline = new IngestionPipeline(store, decoder, deadLetters, statistics, clock, _log, _kafka.DeadLetterTopic,
+            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs), () => snapshots.RunIfDue(store));
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
             .SetPartitionsAssignedHandler((c, partitions) =>
             {
-                var positions = OnAssigned(store, partitions);
+                var positions = OnAssigned(partitions);
                 statistics.RecordAssignment(c.Assignment.Count + partitions.Count);
                 return positions;
             })
-            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, store, deadLetters, partitions))
+            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions))
             .SetPartitionsLostHandler((_, partitions) =>
             {
                 OnLost(partitions);
@@ -71,17 +80,21 @@ internal sealed class KafkaIngestionWorker(
             })
             .SetErrorHandler((_, e) => OnError(e))
             .Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
 
+        pipeline.Start(consumer);
         consumer.Subscribe(_kafka.Topics);
-        _log.LogInformation("Consuming {Topics} as group {GroupId} from {BootstrapServers} into {DatabasePath}",
-            _kafka.Topics, _kafka.GroupId, _kafka.BootstrapServers, store.DatabasePath);
+        _log.LogInformation("Consuming {Topics} as group {GroupId} from {BootstrapServers} into {DatabasePath} " +
+            "({ChunkSize} messages per decode task, up to {Capacity} in flight)",
+            _kafka.Topics, _kafka.GroupId, _kafka.BootstrapServers, store.DatabasePath, pipeline.ChunkSize, pipeline.Capacity);
 
-        var batchAge = new Stopwatch();
-        var maxDelay = TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs);
-        var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
+        // A chunk is handed on when full, when no message came within the wait, or at the latest after a fifth of
+        // Ingestion:BatchMaxDelayMs, so the batch deadline still holds.
+        var chunkMaxAge = TimeSpan.FromMilliseconds(Math.Clamp(_options.BatchMaxDelayMs / 5, 1, 100));
         while (!stoppingToken.IsCancellationRequested && !_fatal)
         {
-            var wait = _batch.Count == 0 ? TimeSpan.FromMilliseconds(250) : maxDelay - batchAge.Elapsed;
+            pipeline.ThrowIfFailed();
+            var wait = _chunk.Count == 0 ? TimeSpan.FromMilliseconds(250) : chunkMaxAge - _chunkAge.Elapsed;
             ConsumeResult<byte[]?, byte[]?>? result = null;
             try
             {
@@ -95,132 +108,101 @@ internal sealed class KafkaIngestionWorker(
 
             if (result is { IsPartitionEOF: false, Message: not null })
             {
-                if (_batch.Count == 0)
+                if (_chunk.Count == 0)
                 {
-                    batchAge.Restart();
+                    _chunkAge.Restart();
                 }
-                Add(decoder, result);
+                _chunk.Add(result);
             }
-
-            if (_batch.Count > 0 && (_batch.Count >= _options.BatchMaxEvents || batchAge.Elapsed >= maxDelay))
+            if (_chunk.Count > 0 && (_chunk.Count >= pipeline.ChunkSize || result is null || _chunkAge.Elapsed >= chunkMaxAge))
             {
-                Flush(consumer, store, deadLetters);
+                HandOver();
             }
-            if (_batch.Count == 0)
+            if (_ownershipDirty && (!_ownershipCheckedAgo.IsRunning || _ownershipCheckedAgo.Elapsed >= OwnershipRetry))
             {
-                snapshots.RunIfDue(store);
+                CheckOwnership(consumer, admin);
             }
         }
 
-        // SIGTERM / Ctrl-C: finish the current batch, then leave the group.
-        Flush(consumer, store, deadLetters);
+        // SIGTERM / Ctrl-C: store what was received, then leave the group.
+        HandOver();
+        if (!pipeline.Failed)
+        {
+            pipeline.Flush([]);
+        }
         consumer.Close();
+        pipeline.Complete();
+        pipeline.ThrowIfFailed();
         _log.LogInformation("Ingestion stopped cleanly after storing the current batch");
     }
 
-    private void Add(EventDecoder decoder, ConsumeResult<byte[]?, byte[]?> result)
+    private void HandOver()
     {
-        var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
-        if (_nextOffsets.TryGetValue((position.Source, position.Partition), out var next) && position.Offset < next)
-        {
-            return; // already stored (a redelivery): never twice
-        }
-        var value = result.Message.Value;
-        DecodeResult decoded;
-        try
-        {
-            decoded = decoder.Decode(value);
-        }
-        catch (Exception ex)
-        {
-            decoded = DecodeResult.Reject("decoder_error", ex.Message);
-        }
-        _batch.Add(position, decoded, result.Message.Key, value, clock.GetUtcNow());
-        statistics.RecordConsumed(decoded.IsAccepted);
-    }
-
-    private void Flush(IConsumer<byte[]?, byte[]?> consumer, DuckDbEventStore store, DeadLetterPublisher deadLetters)
-    {
-        if (_batch.NextOffsets.Count == 0)
+        if (_chunk.Count == 0 || _pipeline is null)
         {
             return;
         }
-        deadLetters.Publish(_batch.Quarantined, DeadLetterTimeout);
-        var written = WriteWithRetry(store);
-        foreach (var ((topic, partition), next) in _batch.NextOffsets)
-        {
-            _nextOffsets[(topic, partition)] = next;
-            try
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(topic, partition, next));
-            }
-            catch (KafkaException)
-            {
-                // The partition was revoked meanwhile; DuckDB holds the offset that matters.
-            }
-        }
-        statistics.RecordStored(written);
-        _log.LogDebug("Stored {Requests} requests, {Validations} validations, {Stages} stage events, {Quarantined} quarantined",
-            written.Requests, written.Validations, written.Stages, written.Quarantined);
-        if (written.Quarantined > 0)
-        {
-            _log.LogWarning("Quarantined {Count} bad messages (see the quarantine table or {DeadLetterTopic}); ingestion continues",
-                written.Quarantined, _kafka.DeadLetterTopic);
-        }
-        _batch.Clear();
+        var chunk = _chunk;
+        _chunk = new List<ConsumeResult<byte[]?, byte[]?>>(_pipeline.ChunkSize);
+        _pipeline.Post(chunk);
     }
 
-    private BatchWriteResult WriteWithRetry(DuckDbEventStore store)
+    /// <summary>Decides <see cref="IngestionStatistics.Ownership"/>: the assignment against the topics' partition
+    /// counts from the broker's metadata. Retried every few seconds while the metadata cannot be read.</summary>
+    private void CheckOwnership(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin)
     {
-        for (var attempt = 1; ; attempt++)
+        _ownershipCheckedAgo.Restart();
+        try
         {
-            try
+            var assignment = consumer.Assignment;
+            int owned = 0, total = 0;
+            foreach (var topic in _kafka.Topics)
             {
-                return store.Write(_batch);
+                var metadata = admin.GetMetadata(topic, MetadataTimeout);
+                var partitions = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
+                if (partitions is null || (partitions.Error.IsError && partitions.Error.Code != ErrorCode.UnknownTopicOrPart))
+                {
+                    return; // unknown for now; try again
+                }
+                total += partitions.Partitions.Count;
+                owned += assignment.Count(a => a.Topic == topic && partitions.Partitions.Any(p => p.PartitionId == a.Partition.Value));
             }
-            catch (Exception ex) when (attempt < 5)
-            {
-                var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
-                _log.LogError(ex, "Writing a batch of {Count} messages to {DatabasePath} failed (attempt {Attempt}); retrying in {Backoff}. " +
-                    "Check free disk space and that no other process holds the file", _batch.Count, store.DatabasePath, attempt, backoff);
-                Task.Delay(backoff, CancellationToken.None).GetAwaiter().GetResult();
-            }
+            var state = owned == total ? PartitionOwnership.All : PartitionOwnership.Partial;
+            statistics.RecordOwnership(state, owned, total);
+            _ownershipDirty = false;
+            _log.LogInformation("This worker owns {Owned} of the {Total} partitions of {Topics} ({Ownership})",
+                owned, total, _kafka.Topics, state);
+        }
+        catch (KafkaException ex)
+        {
+            _log.LogWarning("Could not read the partition counts of {Topics} to tell whether this worker owns all of them: {Reason}. " +
+                "Verdicts wait until it can; check that Kafka:BootstrapServers is reachable", _kafka.Topics, ex.Error.Reason);
         }
     }
 
-    private IEnumerable<TopicPartitionOffset> OnAssigned(DuckDbEventStore store, List<TopicPartition> partitions)
+    private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var result = new List<TopicPartitionOffset>(partitions.Count);
-        foreach (var topic in partitions.Select(p => p.Topic).Distinct())
-        {
-            var stored = store.LoadOffsets(topic);
-            foreach (var tp in partitions.Where(p => p.Topic == topic))
-            {
-                if (stored.TryGetValue(tp.Partition.Value, out var next))
-                {
-                    _nextOffsets[(topic, tp.Partition.Value)] = next;
-                    result.Add(new TopicPartitionOffset(tp, new Offset(next)));
-                }
-                else
-                {
-                    _nextOffsets.Remove((topic, tp.Partition.Value));
-                    result.Add(new TopicPartitionOffset(tp, Offset.Unset));
-                }
-            }
-        }
+        var result = _pipeline!.LoadPositions(partitions);
+        _ownershipDirty = true;
+        _ownershipCheckedAgo.Reset();
         _log.LogInformation("Assigned {Partitions}; resuming from the offsets stored in DuckDB",
             string.Join(", ", result.Select(r => $"{r.Topic}[{r.Partition.Value}]@{(r.Offset == Offset.Unset ? "start" : r.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}")));
         return result;
     }
 
-    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, DuckDbEventStore store, DeadLetterPublisher deadLetters, List<TopicPartitionOffset> partitions)
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
     {
-        _log.LogInformation("Partitions revoked: {Partitions}; storing the current batch first",
+        _log.LogInformation("Partitions revoked: {Partitions}; storing the messages received so far first",
             string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
-        Flush(consumer, store, deadLetters);
-        foreach (var p in partitions)
+        // Unknown until the next assignment is checked (the assigned handler marks it for checking).
+        statistics.RecordOwnership(PartitionOwnership.Unknown, 0, 0);
+        _ownershipDirty = false;
+        if (_pipeline is { Failed: false } pipeline)
         {
-            _nextOffsets.Remove((p.Topic, p.Partition.Value));
+            // Everything received before the revocation, queued or in the batch being written, is stored before the
+            // partitions go to another consumer (which resumes from the offsets this stores).
+            HandOver();
+            pipeline.Flush(partitions.Select(p => (p.Topic, p.Partition.Value)).ToList());
         }
         statistics.RecordAssignment(Math.Max(0, consumer.Assignment.Count - partitions.Count));
     }
@@ -229,10 +211,13 @@ internal sealed class KafkaIngestionWorker(
     {
         _log.LogWarning("Partitions lost: {Partitions}; dropping their unstored messages (another consumer re-reads them from the stored offsets)",
             string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
-        _batch.DropPartitions(partitions.Select(p => (p.Topic, p.Partition.Value)));
-        foreach (var p in partitions)
+        statistics.RecordOwnership(PartitionOwnership.Unknown, 0, 0);
+        _ownershipDirty = false;
+        if (_pipeline is { Failed: false } pipeline)
         {
-            _nextOffsets.Remove((p.Topic, p.Partition.Value));
+            var lost = partitions.Select(p => (p.Topic, p.Partition.Value)).ToList();
+            HandOver();
+            pipeline.Drop(lost);
         }
     }
 
