@@ -44,6 +44,32 @@ internal sealed class WorkingSetSampler : IDisposable
     }
 }
 
+internal static class Measure
+{
+    /// <summary>The process's peak resident set size (VmHWM in /proc/self/status), or the current working set where
+    /// /proc is not available.</summary>
+    public static long PeakRssBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux: fall through.
+        }
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+}
+
 internal static class Format
 {
     public static string Rate(long events, TimeSpan elapsed) => (events / Math.Max(elapsed.TotalSeconds, 1e-9)).ToString("N0");
