@@ -127,6 +127,7 @@ internal static class KafkaBenchmark
             EnableAutoCommit = false,
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         consumer.Subscribe(topic);
         long count = 0, bytes = 0;
@@ -150,6 +151,8 @@ internal static class KafkaBenchmark
             return null;
         }
         var steady = wall - first!.Value;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds * 1e6 / count:F1} µs per message ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average)");
         Console.WriteLine($"raw consume {count:N0} messages ({Format.MiB(bytes)} MiB) in {wall.TotalSeconds:F2} s wall = {Format.Rate(count, wall)} events/s; from first message {steady.TotalSeconds:F2} s = {Format.Rate(count, steady)} events/s");
         return (wall, steady);
     }
@@ -176,6 +179,7 @@ internal static class KafkaBenchmark
         using var host = AppHost.CreateWorkerBuilder(configFile: null, overrides, quietConsole: true).Build();
         var statistics = host.Services.GetRequiredService<IngestionStatistics>();
         using var sampler = new WorkingSetSampler();
+        var threads0 = ThreadCpu.Snapshot();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         await host.StartAsync();
@@ -205,6 +209,7 @@ internal static class KafkaBenchmark
         }
         var wall = watch.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        var threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
         var peak = sampler.PeakBytes;
         await host.StopAsync();
         if (rows < args.Events)
@@ -220,8 +225,9 @@ internal static class KafkaBenchmark
             Console.WriteLine($"worker      {rows:N0} rows: {requests:N0} requests, {validations:N0} validations, {stages:N0} stages, {quarantined:N0} quarantined ({statistics.Batches:N0} batches) in {wall.TotalSeconds:F2} s wall = {Format.Rate(rows, wall)} events/s; from first message {steady.TotalSeconds:F2} s = {Format.Rate(rows, steady)} events/s");
         }
         Console.WriteLine($"  pipeline  {statistics.Pipeline}");
+        Console.WriteLine($"  threads   {threads}");
         Console.WriteLine($"  store     {host.Services.GetRequiredService<EventStoreProvider>().Store.Timings}");
-        Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average); peak working set while the worker ran {Format.MiB(peak)} MiB (benchmark process, producer and raw consumer included)");
+        Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds * 1e6 / rows:F1} µs per message ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average); peak working set while the worker ran {Format.MiB(peak)} MiB (benchmark process, producer and raw consumer included)");
         return (wall, steady);
     }
 
