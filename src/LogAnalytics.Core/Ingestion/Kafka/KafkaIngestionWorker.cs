@@ -156,16 +156,26 @@ internal sealed class KafkaIngestionWorker(
         {
             var assignment = consumer.Assignment;
             int owned = 0, total = 0;
+            // A topic starting with ^ is a regular expression (librdkafka's convention): every matching topic counts.
+            var all = _kafka.Topics.Any(t => t.StartsWith('^')) ? admin.GetMetadata(MetadataTimeout) : null;
             foreach (var topic in _kafka.Topics)
             {
-                var metadata = admin.GetMetadata(topic, MetadataTimeout);
-                var partitions = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
-                if (partitions is null || (partitions.Error.IsError && partitions.Error.Code != ErrorCode.UnknownTopicOrPart))
+                var matching = all is not null && topic.StartsWith('^')
+                    ? all.Topics.Where(t => System.Text.RegularExpressions.Regex.IsMatch(t.Topic, topic)).ToList()
+                    : admin.GetMetadata(topic, MetadataTimeout).Topics.Where(t => t.Topic == topic).ToList();
+                if (matching.Count == 0 && !topic.StartsWith('^'))
                 {
                     return; // unknown for now; try again
                 }
-                total += partitions.Partitions.Count;
-                owned += assignment.Count(a => a.Topic == topic && partitions.Partitions.Any(p => p.PartitionId == a.Partition.Value));
+                foreach (var partitions in matching)
+                {
+                    if (partitions.Error.IsError && partitions.Error.Code != ErrorCode.UnknownTopicOrPart)
+                    {
+                        return; // unknown for now; try again
+                    }
+                    total += partitions.Partitions.Count;
+                    owned += assignment.Count(a => a.Topic == partitions.Topic && partitions.Partitions.Any(p => p.PartitionId == a.Partition.Value));
+                }
             }
             var state = owned == total ? PartitionOwnership.All : PartitionOwnership.Partial;
             statistics.RecordOwnership(state, owned, total);
