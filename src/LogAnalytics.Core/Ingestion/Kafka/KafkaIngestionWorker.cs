@@ -34,6 +34,7 @@ internal sealed class KafkaIngestionWorker(
     private readonly Stopwatch _chunkAge = new();
     private IngestionPipeline? _pipeline;
     private bool _ownershipDirty;
+    private bool _ownershipWarned;
     private readonly Stopwatch _ownershipCheckedAgo = new();
     private volatile bool _fatal;
 
@@ -180,11 +181,17 @@ internal sealed class KafkaIngestionWorker(
             var state = owned == total ? PartitionOwnership.All : PartitionOwnership.Partial;
             statistics.RecordOwnership(state, owned, total);
             _ownershipDirty = false;
+            _ownershipWarned = false;
             _log.LogInformation("This worker owns {Owned} of the {Total} partitions of {Topics} ({Ownership})",
                 owned, total, _kafka.Topics, state);
         }
+        catch (KafkaException ex) when (_ownershipWarned)
+        {
+            _log.LogDebug("Partition counts of {Topics} still unreadable: {Reason}", _kafka.Topics, ex.Error.Reason);
+        }
         catch (KafkaException ex)
         {
+            _ownershipWarned = true;
             _log.LogWarning("Could not read the partition counts of {Topics} to tell whether this worker owns all of them: {Reason}. " +
                 "Verdicts wait until it can; check that Kafka:BootstrapServers is reachable", _kafka.Topics, ex.Error.Reason);
         }
