@@ -16,7 +16,6 @@ namespace LogAnalytics.Ingestion.Kafka;
 internal sealed class KafkaIngestionWorker(
     IOptions<KafkaOptions> kafkaOptions,
     IOptions<IngestionOptions> ingestionOptions,
-    IOptions<StorageOptions> storageOptions,
     EventStoreProvider storeProvider,
     IngestionStatistics statistics,
     TimeProvider clock,
@@ -78,7 +77,6 @@ internal sealed class KafkaIngestionWorker(
 
         var batchAge = new Stopwatch();
         var maxDelay = TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs);
-        var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
         while (!stoppingToken.IsCancellationRequested && !_fatal)
         {
             var wait = _batch.Count == 0 ? TimeSpan.FromMilliseconds(250) : maxDelay - batchAge.Elapsed;
@@ -105,10 +103,6 @@ internal sealed class KafkaIngestionWorker(
             if (_batch.Count > 0 && (_batch.Count >= _options.BatchMaxEvents || batchAge.Elapsed >= maxDelay))
             {
                 Flush(consumer, store, deadLetters);
-            }
-            if (_batch.Count == 0)
-            {
-                snapshots.RunIfDue(store);
             }
         }
 
