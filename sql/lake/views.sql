@@ -12,7 +12,8 @@
 -- union of the ranges it replaces) and the small files can both be listed for a moment: each view keeps one row per
 -- source position (source, source_partition, source_offset), so nothing is ever counted twice. Readers that do not use
 -- these views (Spark, Trino, pandas) should do the same or read sealed hours only.
--- A table with no file yet (e.g. quarantine) fails with "No files found" when it is queried.
+-- Every table has a file without rows (_empty.parquet, skipped by Spark, Trino and pyarrow), so a table that has no
+-- rows yet (often quarantine) reads as empty.
 
 CREATE OR REPLACE VIEW requests AS
 SELECT * FROM read_parquet(getvariable('lake') || '/requests/**/*.parquet', hive_partitioning = true, union_by_name = true,

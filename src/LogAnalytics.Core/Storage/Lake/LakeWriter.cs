@@ -85,6 +85,7 @@ public sealed class LakeWriter
         }
         Directory.CreateDirectory(temp);
         Directory.CreateDirectory(Path.Combine(_root, OffsetsFolder));
+        WriteEmptyFiles();
         _durable.Clear();
         _redo.Clear();
         foreach (var (key, next) in ReadDurableOffsets(_root, deleteSuperseded: true))
@@ -122,6 +123,25 @@ public sealed class LakeWriter
             }
         }
     }
+
+    /// <summary>Gives every table one file with no rows (<c>_empty.parquet</c>, in a 1970 folder), so that a reader's
+    /// <c>read_parquet</c> finds a file, and the table's columns, before the first row of the table arrives. Spark,
+    /// Trino and pyarrow skip files whose name starts with <c>_</c>; DuckDB reads it as zero rows.</summary>
+    private void WriteEmptyFiles()
+    {
+        foreach (var (table, _, _) in Tables)
+        {
+            var hasExperiment = table != "quarantine";
+            var target = Path.Combine(_root, new LakeFolder(table, hasExperiment ? "default" : "", DateTime.UnixEpoch).RelativePath, EmptyFileName);
+            if (!File.Exists(target))
+            {
+                WriteFile($"SELECT *{(hasExperiment ? " EXCLUDE (experiment)" : "")} FROM {table} LIMIT 0", target);
+            }
+        }
+    }
+
+    /// <summary>The name of each table's file without rows.</summary>
+    public const string EmptyFileName = "_empty.parquet";
 
     /// <summary>The durable offsets of a lake, recovered from its marker names: for each source partition, the offset
     /// after the newest marker's range (a worker taking over a partition resumes there).</summary>

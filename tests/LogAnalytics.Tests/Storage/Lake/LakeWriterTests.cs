@@ -87,6 +87,7 @@ public sealed class LakeWriterTests : IDisposable
     }
 
     private List<string> DataFiles() => Directory.EnumerateFiles(LakeRoot, "*.parquet", SearchOption.AllDirectories)
+        .Where(p => Path.GetFileName(p) != LakeWriter.EmptyFileName)
         .Select(p => Path.GetRelativePath(LakeRoot, p)).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
