@@ -52,3 +52,9 @@ SELECT
         WHEN r.error IS NOT NULL OR (r.error_type IS NOT NULL AND lower(r.error_type) NOT IN ('', 'none', 'null')) THEN 'other'
     END AS error_class
 FROM requests r;
+
+-- Verdicts, hive-partitioned by experiment and the hour of evaluated_at; in the lake about a minute after evaluation.
+CREATE OR REPLACE VIEW verdicts AS
+SELECT * FROM read_parquet(getvariable('lake') || '/verdicts/**/*.parquet', hive_partitioning = true, union_by_name = true,
+                           hive_types = {'experiment': VARCHAR, 'date': DATE, 'hour': INTEGER})
+QUALIFY row_number() OVER (PARTITION BY experiment, date, hour, evaluated_at) = 1;

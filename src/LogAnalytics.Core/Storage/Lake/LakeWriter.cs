@@ -28,6 +28,9 @@ public sealed class LakeWriter
     /// <summary>Folder of the durable-offset markers (ignored by readers: it is outside every table folder).</summary>
     public const string OffsetsFolder = "_offsets";
 
+    /// <summary>The pseudo-source of the <c>verdicts</c> files, whose "offsets" are <c>evaluated_at</c> in microseconds.</summary>
+    public const string VerdictSource = "verdicts:evaluated_at";
+
     /// <summary>Folder of files being written (renamed into place when complete).</summary>
     public const string TempFolder = "_tmp";
 
@@ -129,7 +132,7 @@ public sealed class LakeWriter
     /// Trino and pyarrow skip files whose name starts with <c>_</c>; DuckDB reads it as zero rows.</summary>
     private void WriteEmptyFiles()
     {
-        foreach (var (table, _, _) in Tables)
+        foreach (var table in Tables.Select(t => t.Name).Append("verdicts"))
         {
             var hasExperiment = table != "quarantine";
             var target = Path.Combine(_root, new LakeFolder(table, hasExperiment ? "default" : "", DateTime.UnixEpoch).RelativePath, EmptyFileName);
@@ -223,6 +226,9 @@ public sealed class LakeWriter
                 }
                 _writtenFloor[key] = updatedAt;
             }
+            var (verdictRows, verdictFiles) = FlushVerdicts(now);
+            rows += verdictRows;
+            files += verdictFiles;
         }
         catch
         {
@@ -236,6 +242,55 @@ public sealed class LakeWriter
         }
         return new LakeFlushResult(rows, files, Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>
+    /// Verdicts have no source position: their "offsets" are <c>evaluated_at</c> in microseconds since 1970, under the
+    /// pseudo-source <see cref="VerdictSource"/> (a Kafka topic cannot contain ':'). A verdict is written once it is
+    /// <c>sealAfter</c> old, so that one evaluated earlier but committed later is not passed over.
+    /// </summary>
+    private (long Rows, int Files) FlushVerdicts(DateTimeOffset now)
+    {
+        var key = (VerdictSource, 0);
+        long? newest;
+        using (var cmd = _connection.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT epoch_us(max(evaluated_at)) FROM verdicts WHERE evaluated_at <= {Literal(now - _sealAfter)}";
+            var value = cmd.ExecuteScalar();
+            newest = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        }
+        var ranges = new List<(long From, long To)>();
+        var hasRedo = _redo.Remove(key, out var redo);
+        if (hasRedo && newest >= redo.To)
+        {
+            ranges.Add(redo);
+            ranges.Add((redo.To + 1, newest.Value));
+        }
+        else
+        {
+            if (hasRedo)
+            {
+                DeleteUncommitted(key);
+            }
+            if (newest is not null)
+            {
+                ranges.Add((_durable.GetValueOrDefault(key), newest.Value));
+            }
+        }
+        long rows = 0;
+        var files = 0;
+        foreach (var (from, to) in ranges.Where(r => r.To >= r.From))
+        {
+            var range = new LakeFileName(VerdictSource, 0, from, to);
+            var (r, f) = WriteRows("verdicts", "evaluated_at", $"epoch_us(evaluated_at) BETWEEN {from} AND {to}", range, now);
+            rows += r;
+            files += f;
+            CommitMarker(range);
+            _durable[key] = to + 1;
+        }
+        return (rows, files);
+    }
+
+    private static string OrderOf(string table) => table == "verdicts" ? "evaluated_at" : "source_offset";
 
     /// <summary>Deletes files of <paramref name="key"/> beyond its durable offset that cannot be rewritten under the
     /// same name (the database no longer holds their whole range).</summary>
@@ -263,15 +318,18 @@ public sealed class LakeWriter
         return result;
     }
 
-    private (long Rows, int Files) WriteRange(string table, string timeColumn, LakeFileName range, string? floor, DateTimeOffset now)
+    private (long Rows, int Files) WriteRange(string table, string timeColumn, LakeFileName range, string? floor, DateTimeOffset now) =>
+        WriteRows(table, timeColumn, $"""
+            source = {Literal(range.Source)} AND source_partition = {range.Partition}
+              AND source_offset BETWEEN {range.From} AND {range.To}{floor}
+            """, range, now);
+
+    /// <summary>Writes the rows of <paramref name="table"/> that <paramref name="where"/> selects, one file per
+    /// experiment and hour, each named <paramref name="range"/>.</summary>
+    private (long Rows, int Files) WriteRows(string table, string timeColumn, string where, LakeFileName range, DateTimeOffset now)
     {
         var hour = $"date_trunc('hour', {timeColumn} AT TIME ZONE 'UTC')";
-        Execute($"""
-            CREATE OR REPLACE TEMP TABLE _lake_rows AS
-            SELECT * FROM {table}
-            WHERE source = {Literal(range.Source)} AND source_partition = {range.Partition}
-              AND source_offset BETWEEN {range.From} AND {range.To}{floor}
-            """);
+        Execute($"CREATE OR REPLACE TEMP TABLE _lake_rows AS SELECT * FROM {table} WHERE {where}");
         // quarantine has no experiment (the message could not be decoded): its folders are quarantine/date=/hour=.
         var hasExperiment = table != "quarantine";
         var experimentOf = hasExperiment ? "coalesce(experiment, 'default')" : "''";
@@ -293,7 +351,7 @@ public sealed class LakeWriter
                 SELECT *{(hasExperiment ? " EXCLUDE (experiment)" : "")} FROM _lake_rows
                 WHERE {experimentOf} = {Literal(experiment)}
                   AND {hour} = TIMESTAMP '{start.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}'
-                ORDER BY source_offset
+                ORDER BY {OrderOf(table)}
                 """, target);
             Track(Path.GetDirectoryName(target)!, now);
         }
@@ -339,7 +397,8 @@ public sealed class LakeWriter
             if (covering.Path is null)
             {
                 var list = string.Join(", ", files.Select(f => Literal(f.Path)));
-                WriteFile($"SELECT * FROM read_parquet([{list}], hive_partitioning = false, union_by_name = true) ORDER BY source_offset", target);
+                var table = Path.GetRelativePath(_root, folder).Split(Path.DirectorySeparatorChar)[0];
+                WriteFile($"SELECT * FROM read_parquet([{list}], hive_partitioning = false, union_by_name = true) ORDER BY {OrderOf(table)}", target);
                 AfterCompactedFileVisible?.Invoke(target);
             }
             foreach (var file in files.Where(f => f.Path != target))
@@ -379,7 +438,7 @@ public sealed class LakeWriter
 
     private IEnumerable<(string Path, LakeFileName Name)> DataFiles()
     {
-        foreach (var (table, _, _) in Tables)
+        foreach (var table in Tables.Select(t => t.Name).Append("verdicts"))
         {
             var folder = Path.Combine(_root, table);
             if (!Directory.Exists(folder))

@@ -220,6 +220,44 @@ public sealed class LakeWriterTests : IDisposable
         Assert.NotEmpty(Rows(lake, "SELECT * FROM (" + SqlScripts.Load("queries/experiment_window_requests.sql").Trim().TrimEnd(';') + ")"));
     }
 
+    [Fact]
+    public void Verdicts_reach_the_lake_once_they_are_a_minute_old_and_verdict_history_reads_the_same()
+    {
+        void Verdict(string experiment, DateTimeOffset at, string decision)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "INSERT INTO verdicts VALUES ($e, $t, $d, 10, 25, $t, $v)";
+            cmd.Parameters.Add(new DuckDBParameter("e", experiment));
+            cmd.Parameters.Add(new DuckDBParameter("t", at));
+            cmd.Parameters.Add(new DuckDBParameter("d", decision));
+            cmd.Parameters.Add(new DuckDBParameter("v", $"{{\"decision\":\"{decision}\",\"reasons\":[\"because {at:HH:mm}\"]}}"));
+            cmd.ExecuteNonQuery();
+        }
+        for (var i = 0; i < 6; i++)
+        {
+            Verdict(i % 2 == 0 ? "exp-a" : "exp-b", Hour10.AddMinutes(50 + i * 5), i < 5 ? "wait" : "go");
+        }
+        var writer = NewWriter();
+
+        writer.Flush(Hour10.AddMinutes(75.5)); // the verdict of 11:15 is less than a minute old
+        using (var reader = LakeReader(LakeRoot))
+        {
+            Assert.Equal(5, Scalar(reader, "SELECT count(*) FROM verdicts"));
+        }
+        writer.Flush(Hour10.AddMinutes(80));
+        writer.CompactSealedHours(Hour10.AddHours(3));
+        Verdict("exp-a", Hour10.AddMinutes(100), "go");
+        var restarted = NewWriter();
+        restarted.Flush(Hour10.AddHours(3));
+
+        using var lake = LakeReader(LakeRoot);
+        Assert.Equal(7, Scalar(lake, "SELECT count(*) FROM verdicts"));
+        var history = SqlScripts.Load("queries/verdict_history.sql");
+        Assert.Equal(Rows(_connection, history), Rows(lake, history));
+        Assert.Contains(Directory.EnumerateFiles(Path.Combine(LakeRoot, "verdicts", "experiment=exp-b", "date=2026-11-24", "hour=11")),
+            f => Path.GetFileName(f).StartsWith("verdicts%3Aevaluated_at+0+", StringComparison.Ordinal));
+    }
+
     private static List<string> Rows(DuckDBConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
