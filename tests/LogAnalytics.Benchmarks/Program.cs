@@ -8,10 +8,14 @@ using LogAnalytics.Benchmarks;
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- kafka --bootstrap HOST:PORT [--events 1000000]
 //        [--client key=value]... (a 0.9 broker: --client api.version.request=false --client broker.version.fallback=0.9.0)
 //        [--set Section:Key=value]... (worker settings, e.g. --set Ingestion:BatchMaxEvents=50000)
+//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- soak [--events 20000000] [--retention-days 1]
+//        [--refresh-every 200000] [--report 1000000] [--events-per-day 2400000]
+//        (store + lake + retention at production shape, a line per million events)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 try
 {
+    var soak = SoakArguments.Extract(ref args);
     var parsed = BenchmarkArguments.Parse(args);
     return parsed.Mode switch
     {
@@ -19,6 +23,7 @@ try
         "kafka" => await KafkaBenchmark.RunAsync(parsed),
         "profile" => ProfileBench.Run(parsed),
         "evaluate" => EvaluateBenchmark.Run(parsed),
+        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay),
         _ => Usage(),
     };
 }
@@ -33,6 +38,7 @@ static int Usage()
     Console.Error.WriteLine("usage: benchmarks replay [--events N] [--dir DIR] [--keep] [--batch-lines N]");
     Console.Error.WriteLine("       benchmarks profile [--events N] [--batch-lines N]");
     Console.Error.WriteLine("       benchmarks evaluate [--events N]");
+    Console.Error.WriteLine("       benchmarks soak [--events N] [--retention-days N] [--refresh-every N] [--report N] [--events-per-day N] [--dir DIR] [--keep]");
     Console.Error.WriteLine("       benchmarks kafka --bootstrap HOST:PORT [--events N] [--client key=value]... [--set Section:Key=value]... [--timeout SECONDS]");
     return 2;
 }

@@ -18,7 +18,6 @@ namespace LogAnalytics.Ingestion.Kafka;
 internal sealed class KafkaIngestionWorker(
     IOptions<KafkaOptions> kafkaOptions,
     IOptions<IngestionOptions> ingestionOptions,
-    IOptions<StorageOptions> storageOptions,
     EventStoreProvider storeProvider,
     IngestionStatistics statistics,
     TimeProvider clock,
@@ -63,9 +62,8 @@ internal sealed class KafkaIngestionWorker(
         var store = storeProvider.Store;
         var decoder = new EventDecoder(clock, TimeSpan.FromMinutes(_options.MaxFutureSkewMinutes));
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
-        var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
         using var pipeline = _pipeline = new IngestionPipeline(store, decoder, deadLetters, statistics, clock, _log, _kafka.DeadLetterTopic,
-            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs), () => snapshots.RunIfDue(store));
+            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs));
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
             .SetPartitionsAssignedHandler((c, partitions) =>
             {
