@@ -4,6 +4,7 @@ using DuckDB.NET.Data;
 using LogAnalytics.Cli;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Simulation;
+using LogAnalytics.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -12,7 +13,8 @@ namespace LogAnalytics.Benchmarks;
 /// <summary>
 /// Kafka -> DuckDB throughput against the ceiling of the client itself, on the same data: produce N synthetic events
 /// to a fresh topic, read them with a plain Confluent consumer (raw consume rate), then run the worker host (the same
-/// one <c>loganalytics run</c> starts) on the topic until its requests table holds N rows.
+/// one <c>loganalytics run</c> starts) on the topic until its tables (requests, validations, stages, quarantine) hold N
+/// rows between them: the synthetic canary also emits validation events, so counting requests alone never finishes.
 /// </summary>
 internal static class KafkaBenchmark
 {
@@ -43,6 +45,7 @@ internal static class KafkaBenchmark
                 return 1;
             }
             Console.WriteLine($"ratio       worker / raw consume = {raw.Value.Steady.TotalSeconds / worker.Value.Steady.TotalSeconds:F2} (from first message), {raw.Value.Wall.TotalSeconds / worker.Value.Wall.TotalSeconds:F2} (wall)");
+            Console.WriteLine($"memory      peak RSS of the benchmark process {Format.MiB(Measure.PeakRssBytes())} MiB (VmHWM: producer, raw consumer and worker together)");
             Console.WriteLine($"note        topic {topic} stays on the broker (delete it by hand if the broker allows deletion)");
             return 0;
         }
@@ -124,6 +127,7 @@ internal static class KafkaBenchmark
             EnableAutoCommit = false,
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         consumer.Subscribe(topic);
         long count = 0, bytes = 0;
@@ -147,6 +151,8 @@ internal static class KafkaBenchmark
             return null;
         }
         var steady = wall - first!.Value;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds * 1e6 / count:F1} µs per message ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average)");
         Console.WriteLine($"raw consume {count:N0} messages ({Format.MiB(bytes)} MiB) in {wall.TotalSeconds:F2} s wall = {Format.Rate(count, wall)} events/s; from first message {steady.TotalSeconds:F2} s = {Format.Rate(count, steady)} events/s");
         return (wall, steady);
     }
@@ -172,6 +178,9 @@ internal static class KafkaBenchmark
         }
         using var host = AppHost.CreateWorkerBuilder(configFile: null, overrides, quietConsole: true).Build();
         var statistics = host.Services.GetRequiredService<IngestionStatistics>();
+        using var sampler = new WorkingSetSampler();
+        var threads0 = ThreadCpu.Snapshot();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         await host.StartAsync();
         TimeSpan? first = null;
@@ -185,10 +194,11 @@ internal static class KafkaBenchmark
                 {
                     first = watch.Elapsed;
                 }
-                if (statistics.Stored >= args.Events)
+                if (statistics.Stored + statistics.Quarantined >= args.Events)
                 {
                     connection.Open();
-                    rows = CountRequests(connection);
+                    var (r, v, st, q) = CountRows(connection);
+                    rows = r + v + st + q;
                     if (rows >= args.Events)
                     {
                         break;
@@ -198,6 +208,9 @@ internal static class KafkaBenchmark
             }
         }
         var wall = watch.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        var threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
+        var peak = sampler.PeakBytes;
         await host.StopAsync();
         if (rows < args.Events)
         {
@@ -205,14 +218,25 @@ internal static class KafkaBenchmark
             return null;
         }
         var steady = wall - first!.Value;
-        Console.WriteLine($"worker      {rows:N0} rows in requests ({statistics.Batches:N0} batches) in {wall.TotalSeconds:F2} s wall = {Format.Rate(rows, wall)} events/s; from first message {steady.TotalSeconds:F2} s = {Format.Rate(rows, steady)} events/s");
+        using (var connection = new DuckDBConnection($"Data Source={dbPath}"))
+        {
+            connection.Open();
+            var (requests, validations, stages, quarantined) = CountRows(connection);
+            Console.WriteLine($"worker      {rows:N0} rows: {requests:N0} requests, {validations:N0} validations, {stages:N0} stages, {quarantined:N0} quarantined ({statistics.Batches:N0} batches) in {wall.TotalSeconds:F2} s wall = {Format.Rate(rows, wall)} events/s; from first message {steady.TotalSeconds:F2} s = {Format.Rate(rows, steady)} events/s");
+        }
+        Console.WriteLine($"  pipeline  {statistics.Pipeline}");
+        Console.WriteLine($"  threads   {threads}");
+        Console.WriteLine($"  store     {host.Services.GetRequiredService<EventStoreProvider>().Store.Timings}");
+        Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds * 1e6 / rows:F1} µs per message ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average); peak working set while the worker ran {Format.MiB(peak)} MiB (benchmark process, producer and raw consumer included)");
         return (wall, steady);
     }
 
-    private static long CountRequests(DuckDBConnection connection)
+    private static (long Requests, long Validations, long Stages, long Quarantined) CountRows(DuckDBConnection connection)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM requests";
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        cmd.CommandText = "SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM validations), (SELECT count(*) FROM stages), (SELECT count(*) FROM quarantine)";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 }

@@ -44,6 +44,70 @@ internal sealed class WorkingSetSampler : IDisposable
     }
 }
 
+internal static class Measure
+{
+    /// <summary>The process's peak resident set size (VmHWM in /proc/self/status), or the current working set where
+    /// /proc is not available.</summary>
+    public static long PeakRssBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux: fall through.
+        }
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+}
+
+/// <summary>CPU time per thread name from /proc/self/task (Linux), to see which stage burns it.</summary>
+internal static class ThreadCpu
+{
+    public static Dictionary<string, double> Snapshot()
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var open = stat.IndexOf('(', StringComparison.Ordinal);
+                    var close = stat.LastIndexOf(')');
+                    var name = System.Text.RegularExpressions.Regex.Replace(stat[(open + 1)..close], "[0-9]+", "#");
+                    var fields = stat[(close + 2)..].Split(' ');
+                    var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                    result[name] = result.GetValueOrDefault(name) + ticks / 100.0;
+                }
+                catch (IOException)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Not Linux.
+        }
+        return result;
+    }
+
+    public static string Difference(Dictionary<string, double> before, Dictionary<string, double> after) =>
+        string.Join(", ", after.Select(kv => (kv.Key, Seconds: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Seconds >= 0.05).OrderByDescending(x => x.Seconds).Select(x => $"{x.Key} {x.Seconds:F2} s"));
+}
+
 internal static class Format
 {
     public static string Rate(long events, TimeSpan elapsed) => (events / Math.Max(elapsed.TotalSeconds, 1e-9)).ToString("N0");

@@ -3,16 +3,20 @@ using LogAnalytics.Benchmarks;
 
 // Benchmarks print figures in plain lines; they are never timed assertions.
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- replay [--events 1000000] [--dir DIR] [--keep]
-//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- profile [--events N]   (each replay stage alone)
+//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- profile [--events N] [--batch-lines N]  (each replay stage alone; N rows per write)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- evaluate [--events N]  (one evaluation: read window, price, judge)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- hostile [--events 10000] [--keep]  (replay memory on a hostile file)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- kafka --bootstrap HOST:PORT [--events 1000000]
 //        [--client key=value]... (a 0.9 broker: --client api.version.request=false --client broker.version.fallback=0.9.0)
 //        [--set Section:Key=value]... (worker settings, e.g. --set Ingestion:BatchMaxEvents=50000)
+//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- soak [--events 20000000] [--retention-days 1]
+//        [--refresh-every 200000] [--report 1000000] [--events-per-day 2400000]
+//        (store + lake + retention at production shape, a line per million events)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 try
 {
+    var soak = SoakArguments.Extract(ref args);
     var parsed = BenchmarkArguments.Parse(args);
     return parsed.Mode switch
     {
@@ -21,6 +25,7 @@ try
         "profile" => ProfileBench.Run(parsed),
         "evaluate" => EvaluateBenchmark.Run(parsed),
         "hostile" => HostileBenchmark.Run(parsed),
+        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay),
         _ => Usage(),
     };
 }
@@ -33,9 +38,10 @@ catch (ArgumentException ex)
 static int Usage()
 {
     Console.Error.WriteLine("usage: benchmarks replay [--events N] [--dir DIR] [--keep] [--batch-lines N]");
-    Console.Error.WriteLine("       benchmarks profile [--events N]");
+    Console.Error.WriteLine("       benchmarks profile [--events N] [--batch-lines N]");
     Console.Error.WriteLine("       benchmarks evaluate [--events N]");
     Console.Error.WriteLine("       benchmarks hostile [--events N] [--keep] [--dir DIR]");
+    Console.Error.WriteLine("       benchmarks soak [--events N] [--retention-days N] [--refresh-every N] [--report N] [--events-per-day N] [--dir DIR] [--keep]");
     Console.Error.WriteLine("       benchmarks kafka --bootstrap HOST:PORT [--events N] [--client key=value]... [--set Section:Key=value]... [--timeout SECONDS]");
     return 2;
 }

@@ -68,6 +68,7 @@ internal static class ReplayBenchmark
             Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average), {gcs} GCs (gen2 {GC.CollectionCount(2)}), GC pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s since start");
             Console.WriteLine($"  sections  {timings}");
             Console.WriteLine($"  store     {writeTimings}");
+            Console.WriteLine($"  memory    peak RSS of the process after the replay {Format.MiB(Measure.PeakRssBytes())} MiB (VmHWM; generation included, read_json not yet)");
 
             // (b) DuckDB read_json
             var jsonDb = Path.Combine(dir, "read_json.duckdb");

@@ -1,6 +1,7 @@
 using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Kafka;
 using LogAnalytics.Storage;
+using LogAnalytics.Storage.Lake;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,8 @@ namespace LogAnalytics.Hosting;
 public static class IngestionServiceCollectionExtensions
 {
     /// <summary>Adds the options of sections <c>Kafka</c>, <c>Storage</c> and <c>Ingestion</c> (validated at start:
-    /// a bad setting stops start-up with the key's name), the DuckDB store and the Kafka ingestion worker.</summary>
+    /// a bad setting stops start-up with the key's name), the DuckDB store, the Kafka ingestion worker and the lake
+    /// service (lake, retention, optional snapshot; on its own thread and connection).</summary>
     public static IServiceCollection AddLogAnalyticsIngestion(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddLogAnalyticsStorage(configuration);
@@ -30,6 +32,8 @@ public static class IngestionServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IngestionStatistics>();
         services.AddHostedService<KafkaIngestionWorker>();
+        services.TryAddSingleton<LakeStatistics>();
+        services.AddHostedService<LakeService>();
         return services;
     }
 

@@ -28,6 +28,7 @@ public static class VerdictServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExperimentsOptions>, ExperimentsOptionsValidator>();
         services.TryAddSingleton<VerdictFeed>();
+        services.TryAddSingleton<LogAnalytics.Ingestion.IngestionStatistics>();
         services.AddHostedService<VerdictWorker>();
         return services;
     }

@@ -32,6 +32,41 @@ public sealed class IngestionStatistics
 
     internal void RecordAssignment(int partitions) => Volatile.Write(ref _assignedPartitions, partitions);
 
+    /// <summary>Whether this worker owns every partition of its topics, some of them, or does not know yet (before the
+    /// first assignment, during a rebalance). Only a worker that owns every partition holds all the traffic in its
+    /// database; a partial one publishes no verdicts (see README, "Several workers in one group").</summary>
+    public PartitionOwnership Ownership => _ownership.State;
+
+    /// <summary><see langword="true"/> when <see cref="Ownership"/> is <see cref="PartitionOwnership.All"/>.</summary>
+    public bool OwnsAllPartitions => Ownership == PartitionOwnership.All;
+
+    /// <summary>Partitions of the subscribed topics this worker owned when <see cref="Ownership"/> was last decided.</summary>
+    public int OwnedPartitions => _ownership.Owned;
+
+    /// <summary>Partitions the subscribed topics have in all (0 while unknown).</summary>
+    public int TotalPartitions => _ownership.Total;
+
+    /// <summary>Completes when <see cref="Ownership"/> is first known (the first assignment was checked against the
+    /// topics' partition counts).</summary>
+    public Task OwnershipKnown => _ownershipKnown.Task;
+
+    private OwnershipSnapshot _ownership = new(PartitionOwnership.Unknown, 0, 0);
+    private readonly TaskCompletionSource _ownershipKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal void RecordOwnership(PartitionOwnership state, int owned, int total)
+    {
+        Volatile.Write(ref _ownership, new OwnershipSnapshot(state, owned, total));
+        if (state != PartitionOwnership.Unknown)
+        {
+            _ownershipKnown.TrySetResult();
+        }
+    }
+
+    /// <summary>Where the Kafka ingestion pipeline spends its time (benchmarks, profiling).</summary>
+    internal Kafka.PipelineTimings Pipeline { get; } = new();
+
+    private sealed record OwnershipSnapshot(PartitionOwnership State, int Owned, int Total);
+
     internal void RecordConsumed(bool accepted)
     {
         Interlocked.Increment(ref _consumed);
@@ -107,3 +142,16 @@ public sealed class IngestionStatistics
 
 /// <summary>One stored batch: how many messages (events and quarantined) and how long the DuckDB write took.</summary>
 public readonly record struct BatchCommit(int Messages, TimeSpan Duration);
+/// <summary>How much of its topics' traffic a worker receives (see <see cref="IngestionStatistics.Ownership"/>).</summary>
+public enum PartitionOwnership
+{
+    /// <summary>Not known yet: before the first assignment, or while partitions move in a rebalance.</summary>
+    Unknown,
+
+    /// <summary>Every partition of every subscribed topic: the database holds all the traffic.</summary>
+    All,
+
+    /// <summary>Only some partitions (other members of the consumer group own the rest): the database holds part of
+    /// the traffic, so this worker publishes no verdicts.</summary>
+    Partial,
+}

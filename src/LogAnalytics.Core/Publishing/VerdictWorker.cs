@@ -1,5 +1,6 @@
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
+using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Kafka;
 using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Storage;
@@ -11,21 +12,34 @@ using Microsoft.Extensions.Options;
 namespace LogAnalytics.Publishing;
 
 /// <summary>Re-evaluates every experiment each <c>Experiments:EvaluationIntervalSeconds</c>, appends the verdicts to the
-/// <c>verdicts</c> table and publishes them to <c>Kafka:VerdictTopic</c> keyed by experiment.</summary>
+/// <c>verdicts</c> table and publishes them to <c>Kafka:VerdictTopic</c> keyed by experiment. Only while this worker
+/// owns every partition of its topics (<see cref="IngestionStatistics.Ownership"/>): a worker that shares its consumer
+/// group holds part of the traffic, and a verdict from part of the traffic must never reach rollout tooling.</summary>
 internal sealed class VerdictWorker(
     IOptions<ExperimentsOptions> experiments,
     IOptions<KafkaOptions> kafka,
     EventStoreProvider storeProvider,
     PriceBookFile prices,
     VerdictFeed feed,
+    IngestionStatistics ingestion,
     TimeProvider clock,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<VerdictWorker>();
+    private bool _withholding;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        try
+        {
+            // Until the first assignment is checked, this worker cannot tell whether its database holds all the traffic.
+            await ingestion.OwnershipKnown.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         using var connection = storeProvider.OpenConnection();
         var service = new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault(), () => prices.Current);
         using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
@@ -75,8 +89,41 @@ internal sealed class VerdictWorker(
         }
     }
 
+    /// <summary>Whether verdicts may be published now; says once (per change) in the log why not and what to do.</summary>
+    private bool MayPublish()
+    {
+        var ownership = ingestion.Ownership;
+        if (ownership == PartitionOwnership.All)
+        {
+            if (_withholding)
+            {
+                _withholding = false;
+                _log.LogInformation("This worker owns all {Total} partitions of {Topics} again: publishing verdicts", ingestion.TotalPartitions, kafka.Value.Topics);
+            }
+            return true;
+        }
+        if (ownership == PartitionOwnership.Partial && !_withholding)
+        {
+            _withholding = true;
+            feed.Clear();
+            _log.LogWarning(
+                "Verdicts withheld: this worker owns {Owned} of the {Total} partitions of {Topics} in consumer group {GroupId}, so its database holds " +
+                "only part of the traffic and a verdict from it could contradict another worker's. It keeps ingesting but publishes no verdict " +
+                "(topic, verdicts table, live feed) until it owns every partition again. To get verdicts, run one worker per Kafka:GroupId " +
+                "(scale to one replica), or give each worker its own Kafka:GroupId so that each reads every partition",
+                ingestion.OwnedPartitions, ingestion.TotalPartitions, kafka.Value.Topics, kafka.Value.GroupId);
+        }
+        _log.LogDebug("Evaluation skipped: partition ownership is {Ownership} ({Owned} of {Total}); verdicts withheld",
+            ownership, ingestion.OwnedPartitions, ingestion.TotalPartitions);
+        return false;
+    }
+
     private void EvaluateAll(VerdictService service, VerdictPublisher publisher)
     {
+        if (!MayPublish())
+        {
+            return;
+        }
         var asOf = clock.GetUtcNow();
         IReadOnlyList<string> ids;
         try
@@ -167,6 +214,15 @@ public sealed class VerdictFeed
         lock (_lock)
         {
             return _latest.Values.OrderBy(v => v.Experiment, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Forgets every verdict (the worker stopped publishing: they would go stale).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _latest.Clear();
         }
     }
 

@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace LogAnalytics.Storage;
 
-/// <summary>Refreshes the analysts' read-only snapshot (see <see cref="DuckDbEventStore.WriteSnapshot"/>) every
-/// <c>Storage:SnapshotIntervalSeconds</c>, from the thread that owns the store, between batches.</summary>
+/// <summary>Refreshes the analysts' read-only snapshot (see <see cref="DuckDbEventStore.WriteSnapshot(string)"/>) every
+/// <c>Storage:SnapshotIntervalSeconds</c>, from <see cref="Lake.LakeService"/>'s own connection: the copy is read in
+/// one DuckDB transaction while the ingestion thread keeps writing.</summary>
 internal sealed class AnalystSnapshotSchedule(StorageOptions options, TimeProvider clock, ILogger log)
 {
     private readonly string? _path = options.DatabasePath == ":memory:" ? null : options.EffectiveSnapshotPath;
@@ -12,16 +13,17 @@ internal sealed class AnalystSnapshotSchedule(StorageOptions options, TimeProvid
 
     /// <summary>Writes the snapshot when it is due. A failure is logged and retried at the next interval; it never
     /// stops ingestion.</summary>
-    public void RunIfDue(DuckDbEventStore store)
+    public void RunIfDue(DuckDB.NET.Data.DuckDBConnection connection)
     {
         if (_path is null || clock.GetUtcNow() < _due)
         {
             return;
         }
         _due = clock.GetUtcNow().AddSeconds(options.SnapshotIntervalSeconds);
+        log.LogDebug("Refreshing the whole-database snapshot {SnapshotPath}", _path);
         try
         {
-            store.WriteSnapshot(_path);
+            DuckDbEventStore.WriteSnapshot(connection, _path);
             _warned = false;
         }
         catch (Exception ex) when (!_warned)

@@ -247,21 +247,37 @@ public sealed class DuckDbEventStore : IDisposable
     /// copied in one transaction to a temporary file, then renamed over the old snapshot, so a reader never sees
     /// a half-written batch and never contends for the worker's lock.
     /// </summary>
-    public void WriteSnapshot(string snapshotPath)
+    public void WriteSnapshot(string snapshotPath) => WriteSnapshot(_connection, snapshotPath);
+
+    /// <summary>As <see cref="WriteSnapshot(string)"/>, through any connection to the database (e.g. a background
+    /// service's own, so that ingestion is not paused while the copy is written).</summary>
+    public static void WriteSnapshot(DuckDBConnection connection, string snapshotPath)
     {
+        ArgumentNullException.ThrowIfNull(connection);
         var full = Path.GetFullPath(snapshotPath);
         var temp = full + ".tmp";
         File.Delete(temp);
         File.Delete(temp + ".wal");
-        var source = Convert.ToString(Scalar("SELECT current_database()"), CultureInfo.InvariantCulture)!;
-        Execute($"ATTACH '{temp.Replace("'", "''", StringComparison.Ordinal)}' AS la_snapshot");
+        void Run(string sql)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+        string source;
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT current_database()";
+            source = Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture)!;
+        }
+        Run($"ATTACH '{temp.Replace("'", "''", StringComparison.Ordinal)}' AS la_snapshot");
         try
         {
-            Execute($"COPY FROM DATABASE \"{source.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO la_snapshot");
+            Run($"COPY FROM DATABASE \"{source.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO la_snapshot");
         }
         finally
         {
-            Execute("DETACH la_snapshot");
+            Run("DETACH la_snapshot");
         }
         File.Move(temp, full, overwrite: true);
     }

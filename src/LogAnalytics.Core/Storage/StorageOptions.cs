@@ -12,13 +12,38 @@ public sealed class StorageOptions
     [Required(AllowEmptyStrings = false)]
     public string DatabasePath { get; set; } = "loganalytics.duckdb";
 
-    /// <summary><c>Storage:SnapshotPath</c>: a read-only copy for analysts, replaced atomically every
-    /// <see cref="SnapshotIntervalSeconds"/>. Default: the database path with <c>.snapshot.duckdb</c>. Empty disables it.</summary>
+    /// <summary><c>Storage:SnapshotPath</c>: a read-only copy of the whole database for small installations, replaced
+    /// atomically every <see cref="SnapshotIntervalSeconds"/> by a background service (never the ingestion thread).
+    /// Default: the database path with <c>.snapshot.duckdb</c>. Empty disables it. Off unless
+    /// <see cref="SnapshotIntervalSeconds"/> is set: analysts read the lake (<see cref="LakePath"/>).</summary>
     public string? SnapshotPath { get; set; }
 
-    /// <summary><c>Storage:SnapshotIntervalSeconds</c>: how often the analyst snapshot is refreshed. Default 30; 0 disables it.</summary>
+    /// <summary><c>Storage:SnapshotIntervalSeconds</c>: how often the whole-database snapshot is refreshed. Default 0:
+    /// off (its cost grows with everything stored; the lake's does not).</summary>
     [Range(0, 86_400)]
-    public int SnapshotIntervalSeconds { get; set; } = 30;
+    public int SnapshotIntervalSeconds { get; set; }
+
+    /// <summary><c>Storage:LakePath</c>: the folder of the analysts' Parquet lake (hive-partitioned by table, experiment,
+    /// date and hour). Default: the database path without extension plus <c>.lake/</c>. Empty disables the lake.</summary>
+    public string? LakePath { get; set; }
+
+    /// <summary><c>Storage:LakeFlushSeconds</c>: a stored row is in the lake within this many seconds. Default 60.</summary>
+    [Range(1, 86_400)]
+    public int LakeFlushSeconds { get; set; } = 60;
+
+    /// <summary><c>Storage:RetentionDays</c>: rows older than this, already in the lake and outside every open
+    /// experiment window, are deleted from the DuckDB file. Default 14; 0 keeps everything.</summary>
+    [Range(0, 36_500)]
+    public int RetentionDays { get; set; } = 14;
+
+    /// <summary>The lake folder in effect (explicit, or derived from <see cref="DatabasePath"/>), or null when disabled
+    /// or the database is in memory.</summary>
+    public string? EffectiveLakePath => LakePath == "" || DatabasePath == ":memory:"
+        ? null
+        : Path.GetFullPath(LakePath ?? DeriveLakePath(DatabasePath));
+
+    /// <summary>The default lake folder for a database file: <c>data/loganalytics.duckdb</c> -> <c>data/loganalytics.lake</c>.</summary>
+    public static string DeriveLakePath(string databasePath) => Path.ChangeExtension(databasePath, null) + ".lake";
 
     /// <summary>The snapshot path in effect (explicit, or derived from <see cref="DatabasePath"/>), or null when disabled.</summary>
     public string? EffectiveSnapshotPath => SnapshotIntervalSeconds == 0 || SnapshotPath == ""

@@ -9,27 +9,33 @@ using Microsoft.Extensions.Options;
 namespace LogAnalytics.Ingestion.Kafka;
 
 /// <summary>
-/// The consume loop: Kafka -> decode -> batch -> DuckDB. Rows and the offsets they cover are written in one DuckDB
-/// transaction; on assignment the consumer seeks to the offsets stored in DuckDB, so after a crash at any moment each
-/// valid event is stored exactly once. Kafka-side offset commits are advisory (for lag monitoring).
+/// The consume loop: Kafka -> decode -> batch -> DuckDB, pipelined. This thread only polls Kafka and hands chunks of
+/// messages to the <see cref="IngestionPipeline"/>, which decodes them in parallel and writes batches on its own thread
+/// while polling goes on. Rows and the offsets they cover are written in one DuckDB transaction; on assignment the
+/// consumer seeks to the offsets stored in DuckDB, so after a crash at any moment each valid event is stored exactly
+/// once. Kafka-side offset commits are advisory (for lag monitoring).
 /// </summary>
 internal sealed class KafkaIngestionWorker(
     IOptions<KafkaOptions> kafkaOptions,
     IOptions<IngestionOptions> ingestionOptions,
-    IOptions<StorageOptions> storageOptions,
     EventStoreProvider storeProvider,
     IngestionStatistics statistics,
     TimeProvider clock,
     ILoggerFactory loggerFactory,
     IHostApplicationLifetime lifetime) : BackgroundService
 {
-    private static readonly TimeSpan DeadLetterTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OwnershipRetry = TimeSpan.FromSeconds(5);
     private readonly ILogger _log = loggerFactory.CreateLogger<KafkaIngestionWorker>();
     private readonly KafkaOptions _kafka = kafkaOptions.Value;
     private readonly IngestionOptions _options = ingestionOptions.Value;
-    private readonly IngestBatch _batch = new();
-    private readonly Dictionary<(string, int), long> _nextOffsets = new();
-    private readonly CriPartialLineJoiner _partials = new(ingestionOptions.Value.MaxMessageBytes);
+    private List<ConsumeResult<byte[]?, byte[]?>> _chunk = new();
+    private readonly Stopwatch _chunkAge = new();
+    private IngestionPipeline? _pipeline;
+    private bool _ownershipDirty;
+    private bool _ownershipWarned;
+    private readonly Stopwatch _ownershipCheckedAgo = new();
+    private CriPartialLineJoiner _partials = new(ingestionOptions.Value.MaxMessageBytes);
     private readonly List<(SourcePosition Position, byte[] Raw)> _released = new();
     private volatile bool _fatal;
 
@@ -58,35 +64,41 @@ internal sealed class KafkaIngestionWorker(
         var store = storeProvider.Store;
         var decoder = _options.CreateDecoder(clock);
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
+        using var pipeline = _pipeline = new IngestionPipeline(store, decoder, deadLetters, statistics, clock, _log, _kafka.DeadLetterTopic,
+            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs));
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
             .SetPartitionsAssignedHandler((c, partitions) =>
             {
-                var positions = OnAssigned(store, partitions);
+                var positions = OnAssigned(partitions);
                 statistics.RecordAssignment(c.Assignment.Count + partitions.Count);
                 return positions;
             })
-            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, store, deadLetters, partitions))
+            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions))
             .SetPartitionsLostHandler((_, partitions) =>
             {
                 OnLost(partitions);
                 statistics.RecordAssignment(0);
             })
             .SetErrorHandler((_, e) => OnError(e))
-            .SetLogHandler((_, m) => KafkaClientLogs.Write(_log, "consumer", m)) // issue 11: librdkafka logs via Serilog
-            .SetStatisticsHandler((_, json) => statistics.RecordConsumerLag(json)) // issue 11: consumer lag metric
+            .SetLogHandler((_, m) => KafkaClientLogs.Write(_log, "consumer", m))
+            .SetStatisticsHandler((_, json) => statistics.RecordConsumerLag(json))
             .Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
 
+        pipeline.Start(consumer);
         consumer.Subscribe(_kafka.Topics);
-        _log.LogInformation("Consuming {Topics} as group {GroupId} from {BootstrapServers} into {DatabasePath}",
-            _kafka.Topics, _kafka.GroupId, _kafka.BootstrapServers, store.DatabasePath);
+        _log.LogInformation("Consuming {Topics} as group {GroupId} from {BootstrapServers} into {DatabasePath} " +
+            "({ChunkSize} messages per decode task, up to {Capacity} in flight)",
+            _kafka.Topics, _kafka.GroupId, _kafka.BootstrapServers, store.DatabasePath, pipeline.ChunkSize, pipeline.Capacity);
 
-        var batchAge = new Stopwatch();
-        var maxDelay = TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs);
-        var snapshots = new AnalystSnapshotSchedule(storageOptions.Value, clock, _log);
+        // A chunk is handed on when full, when no message came within the wait, or at the latest after a fifth of
+        // Ingestion:BatchMaxDelayMs, so the batch deadline still holds.
+        var chunkMaxAge = TimeSpan.FromMilliseconds(Math.Clamp(_options.BatchMaxDelayMs / 5, 1, 100));
         while (!stoppingToken.IsCancellationRequested && !_fatal)
         {
-            statistics.RecordProgress(clock.GetUtcNow()); // issue 11: liveness (/healthz)
-            var wait = _batch.Count == 0 ? TimeSpan.FromMilliseconds(250) : maxDelay - batchAge.Elapsed;
+            pipeline.ThrowIfFailed();
+            statistics.RecordProgress(clock.GetUtcNow());
+            var wait = _chunk.Count == 0 ? TimeSpan.FromMilliseconds(250) : chunkMaxAge - _chunkAge.Elapsed;
             ConsumeResult<byte[]?, byte[]?>? result = null;
             try
             {
@@ -100,149 +112,147 @@ internal sealed class KafkaIngestionWorker(
 
             if (result is { IsPartitionEOF: false, Message: not null })
             {
-                if (_batch.Count == 0)
+                if (_chunk.Count == 0)
                 {
-                    batchAge.Restart();
+                    _chunkAge.Restart();
                 }
-                Add(decoder, result);
+                Offer(result);
             }
-
-            if (_batch.Count > 0 && (_batch.Count >= _options.BatchMaxEvents || batchAge.Elapsed >= maxDelay))
+            if (_chunk.Count > 0 && (_chunk.Count >= pipeline.ChunkSize || result is null || _chunkAge.Elapsed >= chunkMaxAge))
             {
-                Flush(consumer, store, deadLetters);
+                HandOver();
             }
-            if (_batch.Count == 0)
+            if (_ownershipDirty && (!_ownershipCheckedAgo.IsRunning || _ownershipCheckedAgo.Elapsed >= OwnershipRetry))
             {
-                snapshots.RunIfDue(store);
+                CheckOwnership(consumer, admin);
             }
         }
 
-        // SIGTERM / Ctrl-C: finish the current batch, then leave the group.
-        Flush(consumer, store, deadLetters);
+        // SIGTERM / Ctrl-C: store what was received, then leave the group.
+        HandOver();
+        if (!pipeline.Failed)
+        {
+            pipeline.Flush([]);
+        }
         consumer.Close();
+        pipeline.Complete();
+        pipeline.ThrowIfFailed();
         _log.LogInformation("Ingestion stopped cleanly after storing the current batch");
     }
 
-    private void Add(EventDecoder decoder, ConsumeResult<byte[]?, byte[]?> result)
+    /// <summary>Adds a message to the chunk, Kubernetes CRI partial lines joined to their final line first (held
+    /// ones are not handed on, so they advance no offset until their chain is stored).</summary>
+    private void Offer(ConsumeResult<byte[]?, byte[]?> result)
     {
         var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
-        if (_nextOffsets.TryGetValue((position.Source, position.Partition), out var next) && position.Offset < next)
-        {
-            return; // already stored (a redelivery): never twice
-        }
-        var value = result.Message.Value;
-        // Kubernetes CRI partial lines are joined to their final line first (held ones advance nothing).
-        var outcome = _partials.Offer(position, value, _released, out var joined);
+        var outcome = _partials.Offer(position, result.Message.Value, _released, out var joined);
         foreach (var (releasedPosition, raw) in _released)
         {
-            Add(decoder, releasedPosition, raw, result.Message.Key);
+            _chunk.Add(new ConsumeResult<byte[]?, byte[]?>
+            {
+                Topic = releasedPosition.Source,
+                Partition = new Partition(releasedPosition.Partition),
+                Offset = new Offset(releasedPosition.Offset),
+                Message = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = raw },
+            });
         }
         _released.Clear();
+        if (outcome == JoinOutcome.Joined)
+        {
+            result.Message = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = joined, Timestamp = result.Message.Timestamp };
+        }
         if (outcome != JoinOutcome.Held)
         {
-            Add(decoder, position, outcome == JoinOutcome.Joined ? joined : value, result.Message.Key);
+            _chunk.Add(result);
         }
     }
 
-    private void Add(EventDecoder decoder, SourcePosition position, byte[]? value, byte[]? key)
+    private void HandOver()
     {
-        DecodeResult decoded;
-        try
-        {
-            decoded = decoder.Decode(value);
-        }
-        catch (Exception ex)
-        {
-            decoded = DecodeResult.Reject("decoder_error", ex.Message);
-        }
-        _batch.Add(position, decoded, key, decoded.IsAccepted ? value : decoder.KeptRaw(value), clock.GetUtcNow());
-        statistics.RecordConsumed(decoded.IsAccepted);
-    }
-
-    private void Flush(IConsumer<byte[]?, byte[]?> consumer, DuckDbEventStore store, DeadLetterPublisher deadLetters)
-    {
-        if (_batch.NextOffsets.Count == 0)
+        if (_chunk.Count == 0 || _pipeline is null)
         {
             return;
         }
-        deadLetters.Publish(_batch.Quarantined, DeadLetterTimeout);
-        var commitStarted = Stopwatch.GetTimestamp(); // issue 11: commit duration metric
-        var written = WriteWithRetry(store);
-        foreach (var ((topic, partition), next) in _batch.NextOffsets)
-        {
-            _nextOffsets[(topic, partition)] = next;
-            try
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(topic, partition, next));
-            }
-            catch (KafkaException)
-            {
-                // The partition was revoked meanwhile; DuckDB holds the offset that matters.
-            }
-        }
-        statistics.RecordStored(written);
-        statistics.RecordCommit(_batch, Stopwatch.GetElapsedTime(commitStarted)); // issue 11: batch size, commit duration, quarantine reasons
-        _log.LogDebug("Stored {Requests} requests, {Validations} validations, {Stages} stage events, {Quarantined} quarantined",
-            written.Requests, written.Validations, written.Stages, written.Quarantined);
-        if (written.Quarantined > 0)
-        {
-            _log.LogWarning("Quarantined {Count} bad messages (see the quarantine table or {DeadLetterTopic}); ingestion continues",
-                written.Quarantined, _kafka.DeadLetterTopic);
-        }
-        _batch.Clear();
+        var chunk = _chunk;
+        _chunk = new List<ConsumeResult<byte[]?, byte[]?>>(_pipeline.ChunkSize);
+        _pipeline.Post(chunk);
     }
 
-    private BatchWriteResult WriteWithRetry(DuckDbEventStore store)
+    /// <summary>Decides <see cref="IngestionStatistics.Ownership"/>: the assignment against the topics' partition
+    /// counts from the broker's metadata. Retried every few seconds while the metadata cannot be read.</summary>
+    private void CheckOwnership(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin)
     {
-        for (var attempt = 1; ; attempt++)
+        _ownershipCheckedAgo.Restart();
+        try
         {
-            try
+            var assignment = consumer.Assignment;
+            int owned = 0, total = 0;
+            // A topic starting with ^ is a regular expression (librdkafka's convention): every matching topic counts.
+            var all = _kafka.Topics.Any(t => t.StartsWith('^')) ? admin.GetMetadata(MetadataTimeout) : null;
+            foreach (var topic in _kafka.Topics)
             {
-                return store.Write(_batch);
+                var matching = all is not null && topic.StartsWith('^')
+                    ? all.Topics.Where(t => System.Text.RegularExpressions.Regex.IsMatch(t.Topic, topic)).ToList()
+                    : admin.GetMetadata(topic, MetadataTimeout).Topics.Where(t => t.Topic == topic).ToList();
+                if (matching.Count == 0 && !topic.StartsWith('^'))
+                {
+                    return; // unknown for now; try again
+                }
+                foreach (var partitions in matching)
+                {
+                    if (partitions.Error.IsError && partitions.Error.Code != ErrorCode.UnknownTopicOrPart)
+                    {
+                        return; // unknown for now; try again
+                    }
+                    total += partitions.Partitions.Count;
+                    owned += assignment.Count(a => a.Topic == partitions.Topic && partitions.Partitions.Any(p => p.PartitionId == a.Partition.Value));
+                }
             }
-            catch (Exception ex) when (attempt < 5)
-            {
-                var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
-                _log.LogError(ex, "Writing a batch of {Count} messages to {DatabasePath} failed (attempt {Attempt}); retrying in {Backoff}. " +
-                    "Check free disk space and that no other process holds the file", _batch.Count, store.DatabasePath, attempt, backoff);
-                Task.Delay(backoff, CancellationToken.None).GetAwaiter().GetResult();
-            }
+            var state = owned == total ? PartitionOwnership.All : PartitionOwnership.Partial;
+            statistics.RecordOwnership(state, owned, total);
+            _ownershipDirty = false;
+            _ownershipWarned = false;
+            _log.LogInformation("This worker owns {Owned} of the {Total} partitions of {Topics} ({Ownership})",
+                owned, total, _kafka.Topics, state);
+        }
+        catch (KafkaException ex) when (_ownershipWarned)
+        {
+            _log.LogDebug("Partition counts of {Topics} still unreadable: {Reason}", _kafka.Topics, ex.Error.Reason);
+        }
+        catch (KafkaException ex)
+        {
+            _ownershipWarned = true;
+            _log.LogWarning("Could not read the partition counts of {Topics} to tell whether this worker owns all of them: {Reason}. " +
+                "Verdicts wait until it can; check that Kafka:BootstrapServers is reachable", _kafka.Topics, ex.Error.Reason);
         }
     }
 
-    private IEnumerable<TopicPartitionOffset> OnAssigned(DuckDbEventStore store, List<TopicPartition> partitions)
+    private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var result = new List<TopicPartitionOffset>(partitions.Count);
-        foreach (var topic in partitions.Select(p => p.Topic).Distinct())
-        {
-            var stored = store.LoadOffsets(topic);
-            foreach (var tp in partitions.Where(p => p.Topic == topic))
-            {
-                if (stored.TryGetValue(tp.Partition.Value, out var next))
-                {
-                    _nextOffsets[(topic, tp.Partition.Value)] = next;
-                    result.Add(new TopicPartitionOffset(tp, new Offset(next)));
-                }
-                else
-                {
-                    _nextOffsets.Remove((topic, tp.Partition.Value));
-                    result.Add(new TopicPartitionOffset(tp, Offset.Unset));
-                }
-            }
-        }
+        var result = _pipeline!.LoadPositions(partitions);
+        _ownershipDirty = true;
+        _ownershipCheckedAgo.Reset();
         _log.LogInformation("Assigned {Partitions}; resuming from the offsets stored in DuckDB",
             string.Join(", ", result.Select(r => $"{r.Topic}[{r.Partition.Value}]@{(r.Offset == Offset.Unset ? "start" : r.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}")));
         return result;
     }
 
-    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, DuckDbEventStore store, DeadLetterPublisher deadLetters, List<TopicPartitionOffset> partitions)
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
     {
-        _log.LogInformation("Partitions revoked: {Partitions}; storing the current batch first",
+        _log.LogInformation("Partitions revoked: {Partitions}; storing the messages received so far first",
             string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
-        Flush(consumer, store, deadLetters);
+        // Unknown until the next assignment is checked (the assigned handler marks it for checking).
+        statistics.RecordOwnership(PartitionOwnership.Unknown, 0, 0);
+        _ownershipDirty = false;
+        if (_pipeline is { Failed: false } pipeline)
+        {
+            // Everything received before the revocation, queued or in the batch being written, is stored before the
+            // partitions go to another consumer (which resumes from the offsets this stores).
+            HandOver();
+            pipeline.Flush(partitions.Select(p => (p.Topic, p.Partition.Value)).ToList());
+        }
         foreach (var p in partitions)
         {
-            _nextOffsets.Remove((p.Topic, p.Partition.Value));
             _partials.Drop(p.Topic, p.Partition.Value);
         }
         statistics.RecordAssignment(Math.Max(0, consumer.Assignment.Count - partitions.Count));
@@ -252,10 +262,16 @@ internal sealed class KafkaIngestionWorker(
     {
         _log.LogWarning("Partitions lost: {Partitions}; dropping their unstored messages (another consumer re-reads them from the stored offsets)",
             string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
-        _batch.DropPartitions(partitions.Select(p => (p.Topic, p.Partition.Value)));
+        statistics.RecordOwnership(PartitionOwnership.Unknown, 0, 0);
+        _ownershipDirty = false;
+        if (_pipeline is { Failed: false } pipeline)
+        {
+            var lost = partitions.Select(p => (p.Topic, p.Partition.Value)).ToList();
+            HandOver();
+            pipeline.Drop(lost);
+        }
         foreach (var p in partitions)
         {
-            _nextOffsets.Remove((p.Topic, p.Partition.Value));
             _partials.Drop(p.Topic, p.Partition.Value);
         }
     }

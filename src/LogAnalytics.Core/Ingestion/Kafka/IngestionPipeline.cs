@@ -1,0 +1,443 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+using LogAnalytics.Ingestion.Decoding;
+using LogAnalytics.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LogAnalytics.Ingestion.Kafka;
+
+/// <summary>
+/// The stages behind the consume loop: chunks of consumed messages are decoded on the thread pool (several chunks at
+/// once, so decoding uses every core), then a single writer thread takes them in consume order, assembles batches and
+/// writes each batch with its offsets in one DuckDB transaction. The consumer hands chunks over through a bounded
+/// queue (back-pressure: at most <see cref="Capacity"/> chunks in flight) and goes on polling while a batch is written.
+/// <para>
+/// Every use of the database happens on the writer thread, in order with the chunks: rebalance handlers on the
+/// consumer thread post a control step (store everything received so far, drop a lost partition's messages, load the
+/// stored offsets of newly assigned partitions) and wait for it, so a partition is never given up with a batch in
+/// flight and a partition is never resumed from an offset that a batch still being written would change.
+/// </para>
+/// </summary>
+internal sealed class IngestionPipeline : IDisposable
+{
+    private static readonly TimeSpan DeadLetterTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly DuckDbEventStore _store;
+    private readonly EventDecoder _decoder;
+    private readonly DeadLetterPublisher _deadLetters;
+    private readonly IngestionStatistics _statistics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly string _deadLetterTopic;
+    private readonly int _batchMaxEvents;
+    private readonly TimeSpan _batchMaxDelay;
+    private readonly Action? _idle;
+    private readonly BlockingCollection<Step> _queue;
+    private readonly Thread _thread;
+
+    // Writer thread only.
+    private readonly IngestBatch _batch = new();
+    private readonly Dictionary<(string, int), long> _stored = new();
+    private readonly Stopwatch _batchAge = new();
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+
+    // Partitions whose queued messages must not be stored (lost to another consumer); set by the consumer thread at
+    // once, cleared by the writer when it reaches the matching control step.
+    private readonly ConcurrentDictionary<(string, int), byte> _dropping = new();
+    private volatile Exception? _failure;
+    private readonly PipelineTimings _timings;
+
+    public IngestionPipeline(DuckDbEventStore store, EventDecoder decoder, DeadLetterPublisher deadLetters, IngestionStatistics statistics,
+        TimeProvider clock, ILogger log, string deadLetterTopic, int batchMaxEvents, TimeSpan batchMaxDelay, Action? idle = null)
+    {
+        _store = store;
+        _decoder = decoder;
+        _deadLetters = deadLetters;
+        _statistics = statistics;
+        _clock = clock;
+        _log = log;
+        _deadLetterTopic = deadLetterTopic;
+        _batchMaxEvents = batchMaxEvents;
+        _batchMaxDelay = batchMaxDelay;
+        _idle = idle;
+        _timings = statistics.Pipeline;
+        ChunkSize = Math.Clamp(batchMaxEvents, 1, 1024);
+        // Two batches' worth of chunks: one being written, one being decoded and assembled.
+        Capacity = Math.Clamp(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), 4, 256);
+        _queue = new BlockingCollection<Step>(new ConcurrentQueue<Step>(), Capacity);
+        _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
+    }
+
+    /// <summary>Messages per chunk (one decode task).</summary>
+    public int ChunkSize { get; }
+
+    /// <summary>Chunks (and control steps) queued at most; the consumer waits when the queue is full.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Whether the writer stopped on an error (see <see cref="ThrowIfFailed"/>).</summary>
+    public bool Failed => _failure is not null;
+
+    /// <summary>Starts the writer thread. Offsets of written batches are stored on <paramref name="consumer"/>
+    /// (advisory, for lag monitoring), when given.</summary>
+    public void Start(IConsumer<byte[]?, byte[]?>? consumer)
+    {
+        _consumer = consumer;
+        _thread.Start();
+    }
+
+    /// <summary>Throws the writer's error, if it stopped on one.</summary>
+    public void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw new InvalidOperationException($"storing a batch failed: {failure.Message}", failure);
+        }
+    }
+
+    /// <summary>Starts decoding <paramref name="messages"/> on the thread pool and queues them for the writer, waiting
+    /// while the queue is full. Consumer thread.</summary>
+    public void Post(List<ConsumeResult<byte[]?, byte[]?>> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        var receivedAt = _clock.GetUtcNow();
+        var chunk = new Chunk(messages, receivedAt, Task.Run(() => Decode(messages), CancellationToken.None));
+        Enqueue(chunk);
+    }
+
+    /// <summary>Stores everything queued so far (a rebalance, shutdown) and then forgets <paramref name="revoked"/>'s
+    /// stored offsets. Returns when the batch is durable. Consumer thread.</summary>
+    public void Flush(IReadOnlyCollection<(string Topic, int Partition)> revoked) => Control(() =>
+    {
+        WriteBatch();
+        foreach (var p in revoked)
+        {
+            _stored.Remove(p);
+        }
+        return 0;
+    });
+
+    /// <summary>Drops every queued, unstored message of <paramref name="lost"/> (another consumer owns them now and
+    /// re-reads them from the offsets stored in the database). Consumer thread.</summary>
+    public void Drop(IReadOnlyCollection<(string Topic, int Partition)> lost)
+    {
+        foreach (var p in lost)
+        {
+            _dropping[p] = 0;
+        }
+        Control(() =>
+        {
+            _batch.DropPartitions(lost);
+            foreach (var p in lost)
+            {
+                _stored.Remove(p);
+                _dropping.TryRemove(p, out _);
+            }
+            return 0;
+        });
+    }
+
+    /// <summary>The positions to resume newly assigned partitions from: the offsets stored in DuckDB, read after
+    /// everything queued before was written. Consumer thread.</summary>
+    public List<TopicPartitionOffset> LoadPositions(IReadOnlyList<TopicPartition> partitions) => Control(() =>
+    {
+        var result = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var topic in partitions.Select(p => p.Topic).Distinct())
+        {
+            var stored = _store.LoadOffsets(topic);
+            foreach (var tp in partitions.Where(p => p.Topic == topic))
+            {
+                if (stored.TryGetValue(tp.Partition.Value, out var next))
+                {
+                    _stored[(topic, tp.Partition.Value)] = next;
+                    result.Add(new TopicPartitionOffset(tp, new Offset(next)));
+                }
+                else
+                {
+                    _stored.Remove((topic, tp.Partition.Value));
+                    result.Add(new TopicPartitionOffset(tp, Offset.Unset));
+                }
+            }
+        }
+        return result;
+    });
+
+    /// <summary>Lets the writer finish what is queued and waits for its thread to end.</summary>
+    public void Complete()
+    {
+        if (!_queue.IsAddingCompleted)
+        {
+            _queue.CompleteAdding();
+        }
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+    }
+
+    private T Control<T>(Func<T> action)
+    {
+        ThrowIfFailed();
+        var step = new ControlStep(() => action());
+        Enqueue(step);
+        try
+        {
+            return (T)step.Done.Task.GetAwaiter().GetResult()!;
+        }
+        catch (Exception ex) when (ex is not InvalidOperationException)
+        {
+            throw new InvalidOperationException($"storing a batch failed: {ex.Message}", ex);
+        }
+    }
+
+    private void Enqueue(Step step)
+    {
+        // Back-pressure: wait for room, but notice a dead writer instead of waiting for ever.
+        var started = Stopwatch.GetTimestamp();
+        using var _ = new Elapsed(started, ticks => _timings.ConsumerWaitTicks += ticks);
+        while (true)
+        {
+            ThrowIfFailed();
+            try
+            {
+                if (_queue.TryAdd(step, 100, CancellationToken.None))
+                {
+                    return;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                ThrowIfFailed(); // the writer stopped on an error and closed the queue
+                throw;
+            }
+            // No chunk is ever skipped, not even on shutdown: a later chunk's offsets would cover its messages.
+        }
+    }
+
+    private DecodeResult[] Decode(List<ConsumeResult<byte[]?, byte[]?>> messages)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var results = new DecodeResult[messages.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            try
+            {
+                results[i] = _decoder.Decode(messages[i].Message.Value);
+            }
+            catch (Exception ex)
+            {
+                // A decoder bug quarantines the message instead of stopping ingestion.
+                results[i] = DecodeResult.Reject("decoder_error", ex.Message);
+            }
+        }
+        _timings.AddDecode(Stopwatch.GetTimestamp() - started);
+        return results;
+    }
+
+    private void WriterLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                var wait = _batch.Count == 0 ? Timeout.InfiniteTimeSpan : _batchMaxDelay - _batchAge.Elapsed;
+                if (_batch.Count == 0)
+                {
+                    _idle?.Invoke();
+                    wait = TimeSpan.FromMilliseconds(250);
+                }
+                var waitStarted = Stopwatch.GetTimestamp();
+                var took = _queue.TryTake(out var step, wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                _timings.WriterWaitTicks += Stopwatch.GetTimestamp() - waitStarted;
+                if (!took)
+                {
+                    if (_queue.IsCompleted)
+                    {
+                        break;
+                    }
+                    if (_batch.Count > 0 && _batchAge.Elapsed >= _batchMaxDelay)
+                    {
+                        WriteBatch();
+                    }
+                    continue;
+                }
+                switch (step)
+                {
+                    case Chunk chunk:
+                        var assembling = Stopwatch.GetTimestamp();
+                        Assemble(chunk);
+                        _timings.AssembleTicks += Stopwatch.GetTimestamp() - assembling;
+                        if (_batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay)
+                        {
+                            WriteBatch();
+                        }
+                        break;
+                    case ControlStep control:
+                        try
+                        {
+                            control.Done.SetResult(control.Action());
+                        }
+                        catch (Exception ex)
+                        {
+                            control.Done.SetException(ex);
+                            throw;
+                        }
+                        break;
+                }
+            }
+            WriteBatch();
+        }
+        catch (Exception ex)
+        {
+            _failure = ex;
+            _queue.CompleteAdding();
+            // Release every rebalance handler waiting on a control step.
+            while (_queue.TryTake(out var step))
+            {
+                (step as ControlStep)?.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private void Assemble(Chunk chunk)
+    {
+        var decoded = chunk.Decoded.GetAwaiter().GetResult();
+        var dropping = !_dropping.IsEmpty;
+        for (var i = 0; i < decoded.Length; i++)
+        {
+            var message = chunk.Messages[i];
+            var key = (message.Topic, message.Partition.Value);
+            if ((dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && message.Offset.Value < next))
+            {
+                continue; // lost to another consumer, or already stored (a redelivery): never twice
+            }
+            if (_batch.Count == 0)
+            {
+                _batchAge.Restart();
+            }
+            var result = decoded[i];
+            _batch.Add(new SourcePosition(message.Topic, key.Value, message.Offset.Value), result, message.Message.Key,
+                result.IsAccepted ? null : _decoder.KeptRaw(message.Message.Value), chunk.ReceivedAt);
+            _statistics.RecordConsumed(result.IsAccepted);
+        }
+    }
+
+    private void WriteBatch()
+    {
+        if (!_dropping.IsEmpty)
+        {
+            _batch.DropPartitions(_dropping.Keys.ToList());
+        }
+        if (_batch.NextOffsets.Count == 0)
+        {
+            _batch.Clear();
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        _deadLetters.Publish(_batch.Quarantined, DeadLetterTimeout);
+        var written = WriteWithRetry();
+        _timings.WriteTicks += Stopwatch.GetTimestamp() - started;
+        _statistics.RecordCommit(_batch, Stopwatch.GetElapsedTime(started));
+        foreach (var ((topic, partition), next) in _batch.NextOffsets)
+        {
+            _stored[(topic, partition)] = next;
+            try
+            {
+                _consumer?.StoreOffset(new TopicPartitionOffset(topic, partition, next));
+            }
+            catch (KafkaException)
+            {
+                // The partition was revoked meanwhile; DuckDB holds the offset that matters.
+            }
+        }
+        _statistics.RecordStored(written);
+        _log.LogDebug("Stored {Requests} requests, {Validations} validations, {Stages} stage events, {Quarantined} quarantined",
+            written.Requests, written.Validations, written.Stages, written.Quarantined);
+        if (written.Quarantined > 0)
+        {
+            _log.LogWarning("Quarantined {Count} bad messages (see the quarantine table or {DeadLetterTopic}); ingestion continues",
+                written.Quarantined, _deadLetterTopic);
+        }
+        _batch.Clear();
+    }
+
+    private BatchWriteResult WriteWithRetry()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return _store.Write(_batch);
+            }
+            catch (Exception ex) when (attempt < 5)
+            {
+                var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
+                _log.LogError(ex, "Writing a batch of {Count} messages to {DatabasePath} failed (attempt {Attempt}); retrying in {Backoff}. " +
+                    "Check free disk space and that no other process holds the file", _batch.Count, _store.DatabasePath, attempt, backoff);
+                Thread.Sleep(backoff); // the writer's own back-off, not synchronisation
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Complete();
+        _queue.Dispose();
+    }
+
+    private readonly struct Elapsed(long started, Action<long> add) : IDisposable
+    {
+        public void Dispose() => add(Stopwatch.GetTimestamp() - started);
+    }
+
+    private abstract class Step;
+
+    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, Task<DecodeResult[]> decoded) : Step
+    {
+        public List<ConsumeResult<byte[]?, byte[]?>> Messages { get; } = messages;
+
+        public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+        public Task<DecodeResult[]> Decoded { get; } = decoded;
+    }
+
+    private sealed class ControlStep(Func<object?> action) : Step
+    {
+        public Func<object?> Action { get; } = action;
+
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>Where the ingestion pipeline spent its time (Stopwatch ticks), for benchmarks and profiling. Decode time is
+/// summed over the decode tasks, which run in parallel, so the columns overlap in wall time.</summary>
+internal sealed class PipelineTimings
+{
+    private long _decodeTicks;
+
+    /// <summary>Decode tasks, summed.</summary>
+    public long DecodeTicks => Interlocked.Read(ref _decodeTicks);
+
+    /// <summary>Writer thread: waiting for decoded chunks to turn into a batch.</summary>
+    public long AssembleTicks { get; set; }
+
+    /// <summary>Writer thread: dead letters and <see cref="DuckDbEventStore.Write"/>.</summary>
+    public long WriteTicks { get; set; }
+
+    /// <summary>Writer thread: waiting for the next chunk (the consumer or decoding is the bottleneck).</summary>
+    public long WriterWaitTicks { get; set; }
+
+    /// <summary>Consumer thread: waiting for room in the queue (back-pressure: the writer is the bottleneck).</summary>
+    public long ConsumerWaitTicks { get; set; }
+
+    public void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"decode tasks {S(DecodeTicks):F2} s | writer: assemble (incl. waiting for decode) {S(AssembleTicks):F2} s, write {S(WriteTicks):F2} s, idle {S(WriterWaitTicks):F2} s | consumer: back-pressure wait {S(ConsumerWaitTicks):F2} s");
+
+    private static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
+}
