@@ -7,13 +7,18 @@ namespace LogAnalytics.Operations;
 /// <param name="EvaluationAt">When the verdict loop last finished a round; null before the first.</param>
 /// <param name="DatabaseOpen">The DuckDB file is open (and so migrated).</param>
 /// <param name="AssignedPartitions">Partitions this worker owns.</param>
+/// <param name="Ownership">Whether those are all the partitions of its topics (see
+/// <see cref="Ingestion.IngestionStatistics.Ownership"/>); a worker owning only some publishes no verdict.</param>
+/// <param name="TotalPartitions">Partitions of its topics, when known.</param>
 public readonly record struct WorkerHealthSnapshot(
     DateTimeOffset Now,
     DateTimeOffset StartedAt,
     DateTimeOffset? ConsumeLoopProgressAt,
     DateTimeOffset? EvaluationAt,
     bool DatabaseOpen,
-    int AssignedPartitions);
+    int AssignedPartitions,
+    Ingestion.PartitionOwnership Ownership = Ingestion.PartitionOwnership.Unknown,
+    int TotalPartitions = 0);
 
 /// <summary>One named probe check: ok, or a sentence saying what is wrong.</summary>
 public readonly record struct HealthCheck(string Name, bool Ok, string Detail);
@@ -39,7 +44,15 @@ public static class WorkerHealth
         new("first_evaluation", s.EvaluationAt is not null, s.EvaluationAt is { } at
             ? $"last at {at:O}"
             : "no evaluation finished yet"),
-        // Partial ownership (a worker owning only some partitions publishes no verdict) adds its check here.
+        // Informational: a worker that owns only some partitions is ready to ingest, but publishes no verdict.
+        new("verdicts", true, s.Ownership switch
+        {
+            Ingestion.PartitionOwnership.All => "published (this worker owns every partition)",
+            Ingestion.PartitionOwnership.Partial =>
+                $"withheld: this worker owns {s.AssignedPartitions} of the {s.TotalPartitions} partitions, so its database holds part of the " +
+                "traffic; verdicts come from a worker that owns every partition or from `loganalytics evaluate --lake`",
+            _ => "not known yet (waiting for the partition assignment)",
+        }),
     ];
 
     private static HealthCheck Progress(string name, DateTimeOffset now, DateTimeOffset startedAt, DateTimeOffset? last, TimeSpan deadline)

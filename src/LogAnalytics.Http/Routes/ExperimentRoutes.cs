@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LogAnalytics.Experiments;
+using LogAnalytics.Ingestion;
 using LogAnalytics.Publishing;
 using LogAnalytics.Verdicts;
 using Microsoft.AspNetCore.Builder;
@@ -25,7 +26,7 @@ internal static class ExperimentRoutes
     }
 
     /// <summary>Every experiment evaluated, its stage, latest decision and when it was evaluated.</summary>
-    internal static IResult List(VerdictFeed feed, IOptions<ExperimentsOptions> experiments, TimeProvider clock)
+    internal static IResult List(VerdictFeed feed, IngestionStatistics statistics, IOptions<ExperimentsOptions> experiments, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var interval = TimeSpan.FromSeconds(experiments.Value.EvaluationIntervalSeconds);
@@ -33,12 +34,29 @@ internal static class ExperimentRoutes
             v.Experiment, v.CurrentStage, v.NextStage, v.Decision, v.EvaluatedAt,
             Math.Round(RolloutGates.Age(v, now).TotalSeconds, 1), RolloutGates.IsStale(v, now, interval),
             v.Samples.Baseline, v.Samples.Canary, v.Reasons.FirstOrDefault()));
-        return ApiResults.Json(new { experiments = items.ToList(), evaluation_interval_seconds = experiments.Value.EvaluationIntervalSeconds });
+        return ApiResults.Json(new
+        {
+            experiments = items.ToList(),
+            evaluation_interval_seconds = experiments.Value.EvaluationIntervalSeconds,
+            verdicts_withheld = statistics.Ownership == PartitionOwnership.Partial,
+            partitions = new
+            {
+                ownership = statistics.Ownership.ToString().ToLowerInvariant(),
+                owned = statistics.OwnedPartitions,
+                total = statistics.TotalPartitions,
+            },
+        });
     }
 
     /// <summary>The latest <c>loganalytics.verdict/v1</c> document, exactly as on the topic; 404 unknown, 503 stale.</summary>
-    internal static IResult GetVerdict(string id, VerdictFeed feed, IOptions<ExperimentsOptions> experiments, TimeProvider clock)
+    internal static IResult GetVerdict(string id, VerdictFeed feed, IngestionStatistics statistics, IOptions<ExperimentsOptions> experiments, TimeProvider clock)
     {
+        if (statistics.Ownership == PartitionOwnership.Partial)
+        {
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable,
+                $"verdicts withheld: this worker owns {statistics.OwnedPartitions} of the {statistics.TotalPartitions} partitions, so its database " +
+                "holds part of the traffic; ask the worker that owns every partition or the evaluator (`loganalytics evaluate --lake`)", id);
+        }
         var (verdict, error) = Fresh(id, feed, experiments.Value, clock);
         return error ?? ApiResults.RawJson(verdict!.ToJson());
     }
@@ -138,4 +156,3 @@ internal sealed record ExperimentSummary(
     long BaselineSamples,
     long CanarySamples,
     string? Reason);
-// Partial ownership (a worker owning only some partitions publishes no verdict) adds its flag to this row.

@@ -38,7 +38,8 @@ internal static class ProbeRoutes
         TimeSpan.FromSeconds(3 * experiments.EvaluationIntervalSeconds + 60);
 
     private static WorkerHealthSnapshot Snapshot(ProbeClock started, IngestionStatistics statistics, VerdictFeed feed, EventStoreProvider store, TimeProvider clock) =>
-        new(clock.GetUtcNow(), started.StartedAt, statistics.LastProgressAt, feed.LastEvaluationAt, store.IsOpen, statistics.AssignedPartitions);
+        new(clock.GetUtcNow(), started.StartedAt, statistics.LastProgressAt, feed.LastEvaluationAt, store.IsOpen, statistics.AssignedPartitions,
+            statistics.Ownership, statistics.TotalPartitions);
 
     private static IResult Answer(IReadOnlyList<HealthCheck> checks, string okStatus, string failStatus)
     {

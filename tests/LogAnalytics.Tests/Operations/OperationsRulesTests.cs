@@ -100,4 +100,16 @@ public sealed class OperationsRulesTests
         var notReady = WorkerHealth.Readiness(new WorkerHealthSnapshot(now, now, now, null, true, 0));
         Assert.Equal(["partitions", "first_evaluation"], notReady.Where(c => !c.Ok).Select(c => c.Name));
     }
+
+    [Fact]
+    public void Readiness_says_when_a_worker_owning_only_some_partitions_withholds_verdicts()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var partial = WorkerHealth.Readiness(new WorkerHealthSnapshot(now, now, now, now, true, 2, LogAnalytics.Ingestion.PartitionOwnership.Partial, 6));
+        Assert.All(partial, c => Assert.True(c.Ok)); // ready to ingest all the same
+        var verdicts = Assert.Single(partial, c => c.Name == "verdicts");
+        Assert.StartsWith("withheld: this worker owns 2 of the 6 partitions", verdicts.Detail);
+        var all = WorkerHealth.Readiness(new WorkerHealthSnapshot(now, now, now, now, true, 6, LogAnalytics.Ingestion.PartitionOwnership.All, 6));
+        Assert.StartsWith("published", Assert.Single(all, c => c.Name == "verdicts").Detail);
+    }
 }
