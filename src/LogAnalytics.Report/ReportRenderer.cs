@@ -39,6 +39,18 @@ public static class ReportRenderer
             Experiments = [experimentId], From = options.From, To = options.To, Settings = options.Settings, Prices = options.Prices, Clock = options.Clock,
         }, output, cancellationToken);
 
+    /// <summary>Renders the report from an open DuckDB connection (for a process that already has the database open, such
+    /// as the worker's HTTP surface: pass a connection of its own, e.g. <c>connection.Duplicate()</c>, since a DuckDB
+    /// connection serves one caller at a time), writes it (UTF-8) to <paramref name="output"/> and returns it.</summary>
+    public static async Task<string> RenderAsync(DuckDBConnection connection, ReportOptions options, Stream output, CancellationToken cancellationToken = default)
+    {
+        var html = Render(connection, options, connection.DataSource);
+        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html);
+        await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return html;
+    }
+
     /// <summary>The report as HTML, from an open connection (the worker's own, or a test's).</summary>
     internal static string Render(DuckDBConnection connection, ReportOptions options, string sourceName)
     {

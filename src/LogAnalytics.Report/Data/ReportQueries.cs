@@ -18,7 +18,7 @@ internal sealed partial class ReportQueries(DuckDBConnection connection)
     ];
 
     /// <summary>Bucket widths the report chooses from (seconds): the smallest that gives at most 48 buckets.</summary>
-    private static readonly double[] BucketWidths = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400];
+    private static readonly double[] BucketWidths = [10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400];
 
     public ExperimentReportData Read(ExperimentDefinition experiment, DateTimeOffset from, DateTimeOffset to)
     {

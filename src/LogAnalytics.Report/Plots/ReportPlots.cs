@@ -129,6 +129,13 @@ internal static class ReportPlots
                 var fill = plot.Add.FillY(xs, low, high);
                 fill.FillColor = ReportStyle.Side(side).WithAlpha(0.2);
                 fill.LineWidth = 0;
+                if (rows.Count == 1)
+                {
+                    // A band of one point has no width: draw the interval as a bar instead.
+                    var bar = plot.Add.Line(xs[0], low[0], xs[0], high[0]);
+                    bar.Color = ReportStyle.Side(side).WithAlpha(0.35);
+                    bar.LineWidth = 8;
+                }
                 var s = plot.Add.Scatter(xs, rows.Select(b => Math.Log10(Math.Max(pick(b).Value, 1e-3))).ToArray());
                 s.Color = ReportStyle.Side(side);
                 s.LineWidth = 2;
@@ -138,6 +145,7 @@ internal static class ReportPlots
             }
             plot.Axes.Left.TickGenerator = ReportStyle.LogTicks(values.Min(), values.Max(), ReportStyle.Ms);
             plot.Axes.SetLimitsY(Math.Log10(Math.Max(values.Min(), 1e-3)) - 0.1, Math.Log10(Math.Max(values.Max(), 1e-3)) + 0.1);
+            ReportStyle.TimeLimits(plot, data.LatencyOverTime.Select(b => b.BucketStart), data.BucketSeconds);
             plot.ShowLegend(Alignment.UpperLeft);
             figures.Add(ReportStyle.Save(plot, title, NoCanaryNote(data), height: 320));
         }
@@ -196,6 +204,7 @@ internal static class ReportPlots
             }
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{side}: all errors", LineColor = ReportStyle.Side(side), LineWidth = 2 });
             plot.Axes.SetLimitsY(0, Math.Max(1, top * 1.15));
+            ReportStyle.TimeLimits(plot, data.ErrorsOverTime.Select(b => b.BucketStart), data.BucketSeconds);
             plot.ShowLegend(Edge.Right);
             figures.Add(ReportStyle.Save(plot, title, height: 300));
         }
@@ -283,6 +292,7 @@ internal static class ReportPlots
         line.LegendText = $"threshold {threshold * 100:0.#} %";
         var min = data.ValidationOverTime.Select(v => v.WilsonLow * 100).Append(threshold * 100).Min();
         plot.Axes.SetLimitsY(Math.Max(0, min - 5), 101);
+        ReportStyle.TimeLimits(plot, data.ValidationOverTime.Select(v => v.BucketStart), data.BucketSeconds);
         plot.ShowLegend(Alignment.LowerLeft);
         return ReportStyle.Save(plot, title, height: 320);
     }

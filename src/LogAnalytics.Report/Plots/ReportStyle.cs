@@ -50,8 +50,25 @@ internal static class ReportStyle
     public static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max, Func<double, string> label)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        var low = (int)Math.Floor(Math.Log10(Math.Max(min, 1e-3)));
-        var high = (int)Math.Ceiling(Math.Log10(Math.Max(max, 1e-3)));
+        min = Math.Max(min, 1e-3);
+        max = Math.Max(max, min);
+        if (max / min < 4)
+        {
+            // A narrow range holds few of 1, 2, 5 x 10^k: label evenly spaced round values instead (about five).
+            var raw = (max - min) / 5;
+            var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw > 0 ? raw : min / 10)));
+            var step = new[] { 1, 2, 5, 10 }.Select(m => m * magnitude).First(st => st >= raw);
+            for (var value = Math.Floor(min / step) * step; value <= max + step; value += step)
+            {
+                if (value > 0)
+                {
+                    ticks.AddMajor(Math.Log10(value), label(value));
+                }
+            }
+            return ticks;
+        }
+        var low = (int)Math.Floor(Math.Log10(min));
+        var high = (int)Math.Ceiling(Math.Log10(max));
         for (var k = low; k <= high; k++)
         {
             for (var m = 1; m <= 9; m++)
@@ -76,9 +93,21 @@ internal static class ReportStyle
     /// <summary>Epoch seconds as the OLE date ScottPlot's time axis uses.</summary>
     public static double Time(double epochSeconds) => DateTime.UnixEpoch.AddSeconds(epochSeconds).ToOADate();
 
+    /// <summary>Time axis limits: from the first bucket's start to the last bucket's end (ScottPlot would show days
+    /// around a single bucket).</summary>
+    public static void TimeLimits(Plot plot, IEnumerable<double> bucketStarts, double bucketSeconds)
+    {
+        var starts = bucketStarts.ToList();
+        if (starts.Count > 0)
+        {
+            plot.Axes.SetLimitsX(Time(starts.Min()), Time(starts.Max() + bucketSeconds));
+        }
+    }
+
     /// <summary>A bucket width in words: "1 min", "15 min", "1 h", "1 day".</summary>
     public static string Bucket(double seconds) => seconds switch
     {
+        < 60 => $"{seconds:0} s",
         < 3600 => $"{seconds / 60:0} min",
         < 86400 => $"{seconds / 3600:0} h",
         _ => $"{seconds / 86400:0} day" + (seconds >= 2 * 86400 ? "s" : ""),

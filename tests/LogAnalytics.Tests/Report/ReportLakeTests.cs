@@ -42,3 +42,21 @@ public sealed class ReportLakeTests(ReportDatabase db) : IClassFixture<ReportDat
         Assert.Contains("No request of this experiment is stored in this time range (empty experiment)", html);
     }
 }
+
+/// <summary>The entry point for a process that has the database open already (the worker's HTTP surface).</summary>
+public sealed class ReportFromConnectionTests(ReportDatabase db) : IClassFixture<ReportDatabase>
+{
+    [Fact]
+    public async Task An_open_connection_renders_the_same_sections_as_the_path()
+    {
+        var options = new ReportOptions { Settings = db.Settings, To = ReportDatabase.End, Experiments = ["checkout"] };
+        using var connection = new DuckDBConnection($"Data Source={db.Path};ACCESS_MODE=READ_ONLY");
+        connection.Open();
+        using var output = new MemoryStream();
+        var fromConnection = await ReportRenderer.RenderAsync(connection, options, output);
+        var fromPath = await ReportRenderer.RenderAsync(db.Path, "checkout", options, Stream.Null);
+        static string Sections(string html) => html[html.IndexOf("<section", StringComparison.Ordinal)..];
+        Assert.Equal(Sections(fromPath), Sections(fromConnection));
+        Assert.Equal(fromConnection, System.Text.Encoding.UTF8.GetString(output.ToArray()));
+    }
+}
