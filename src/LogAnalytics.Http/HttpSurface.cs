@@ -58,6 +58,7 @@ public static class HttpSurface
                 var s => $"HTTP {s}",
             }));
         app.MapExperimentRoutes();
+        app.MapReportRoutes();
         app.MapGateRoutes();
         app.MapProbeRoutes();
         app.MapMetricsRoutes();
