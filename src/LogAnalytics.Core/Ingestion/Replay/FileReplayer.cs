@@ -49,6 +49,10 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     /// first, so a file of huge lines cannot fill memory. Default 32 MiB.</summary>
     public int BatchBytes { get; init; } = 32 << 20;
 
+    /// <summary>DuckDB's memory limit in MiB while replaying (its cache of written blocks), or null to leave the
+    /// connection's setting alone. Default 256.</summary>
+    public int? DatabaseMemoryLimit { get; init; } = 256;
+
     /// <summary>Replays one file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A .gz file is not valid gzip.</exception>
@@ -58,6 +62,14 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         if (!info.Exists)
         {
             throw new FileNotFoundException($"replay file {path} does not exist", path);
+        }
+        if (DatabaseMemoryLimit is { } limit)
+        {
+            // DuckDB caches written blocks up to 80 % of the machine's memory by default; a file of huge lines (whose
+            // quarantined bytes are kept) would make that cache, not the replay, the process's largest part.
+            using var command = store.Connection.CreateCommand();
+            command.CommandText = $"SET memory_limit = '{limit}MB'";
+            command.ExecuteNonQuery();
         }
         var source = "file:" + ContentHash(path);
         var alreadyStored = store.LoadOffsets(source).GetValueOrDefault(0, 0);
