@@ -8,6 +8,7 @@ using LogAnalytics.Verdicts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace LogAnalytics.Http.Routes;
@@ -27,7 +28,7 @@ internal static class ReportRoutes
 
     /// <summary>200 HTML; 404 JSON for an experiment neither configured nor named by any event; 503 JSON while the
     /// database is not open or this worker holds only part of the traffic.</summary>
-    internal static async Task<IResult> GetReport(string id, EventStoreProvider store, PriceBookFile prices, IngestionStatistics statistics,
+    internal static async Task<IResult> GetReport(string id, EventStoreProvider store, IServiceProvider services, IngestionStatistics statistics,
         IOptions<ExperimentsOptions> experiments, TimeProvider clock, CancellationToken ct)
     {
         if (statistics.Ownership == PartitionOwnership.Partial)
@@ -52,7 +53,7 @@ internal static class ReportRoutes
             {
                 return ApiResults.Error(StatusCodes.Status404NotFound, "unknown experiment: it is not configured and no stored event names it", id);
             }
-            var options = new ReportOptions { Experiments = [id], Settings = settings, Prices = prices.Current, Clock = clock };
+            var options = new ReportOptions { Experiments = [id], Settings = settings, Prices = services.GetService<PriceBookFile>()?.Current ?? PriceBook.Empty, Clock = clock };
             var html = await ReportRenderer.RenderAsync(connection, options, Stream.Null, ct);
             return Results.Content(html, HtmlContentType, System.Text.Encoding.UTF8);
         }, ct);
