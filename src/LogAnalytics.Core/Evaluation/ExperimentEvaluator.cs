@@ -16,8 +16,9 @@ public sealed class ExperimentEvaluator
     public ExperimentEvaluator(IEnumerable<IGuardrailCheck> checks) =>
         _checks = checks.ToDictionary(c => c.Metric, StringComparer.Ordinal);
 
-    /// <summary>An evaluator with every built-in check.</summary>
-    public static ExperimentEvaluator CreateDefault() => new(GuardrailChecks.All());
+    /// <summary>An evaluator with every built-in check, latency and error guardrails compared within model when the
+    /// requests carry one (<see cref="ModelStratifiedCheck"/>).</summary>
+    public static ExperimentEvaluator CreateDefault() => new(ModelStratifiedCheck.WrapAll(GuardrailChecks.All()));
 
     /// <summary>The metric names this evaluator knows.</summary>
     public IReadOnlySet<string> Metrics => _checks.Keys.ToHashSet(StringComparer.Ordinal);
@@ -34,7 +35,7 @@ public sealed class ExperimentEvaluator
         // and the verdict says so; one configured explicitly stays and waits for its data.
         var skipped = measured.Where(m => m.Missing is { NoData: true, Guardrail.Optional: true }).Select(m => m.Missing!).ToList();
         var measurements = measured.Where(m => m.Missing is not { NoData: true, Guardrail.Optional: true }).ToList();
-        var judged = SequentialJudge.Judge(measurements, experiment.Alpha);
+        var judged = StrataFigures.Annotate(SequentialJudge.Judge(measurements, experiment.Alpha), sample);
         var (decision, reasons, estimate) = VerdictPolicy.Decide(experiment, sample, srm, judged, previous);
         foreach (var s in skipped)
         {
@@ -60,11 +61,12 @@ public sealed class ExperimentEvaluator
                 _ => "first_stage",
             }, Math.Round(dwellRequired.TotalHours, 3), Math.Round((sample.AsOf - sample.Stage.StartedAt).TotalHours, 3)),
             Endpoints = new VerdictEndpoints(sample.Baseline.Endpoints, sample.Canary.Endpoints),
-            Estimate = decision == Decisions.Wait ? estimate : null,
+            Estimate = decision == Decisions.Wait && estimate is not null ? estimate with { Plan = Planning.RolloutPlanner.PlanCurrentStage(_checks.Values, experiment, sample, judged) } : null,
             DefaultsUsed = experiment.UsesDefaults,
             Cost = VerdictFigures.Cost(sample),
             Validation = VerdictFigures.Validation(sample),
             Errors = VerdictFigures.Errors(sample),
+            Strata = StrataFigures.Of(sample, judged),
         };
     }
 

@@ -17,6 +17,9 @@ public static class GuardrailChecks
         new ErrorRateCheck(),
         new CostPerRequestCheck(),
         new ValidationMatchRateCheck(),
+        DerivedLatencyCheck.TimeToFirstToken(MetricNames.TtftP50, 0.50),
+        DerivedLatencyCheck.TimeToFirstToken(MetricNames.TtftP95, 0.95),
+        DerivedLatencyCheck.PerOutputToken(),
     ];
 
     /// <summary>The z value of a two-sided 95 % interval (for converting interval widths to standard errors).</summary>

@@ -32,6 +32,9 @@ public sealed record GuardrailEstimate
     /// <summary>When set, a pass is held back (inconclusive) for this reason: a further condition the metric puts on
     /// passing, such as the Wilson lower bound of validation_match_rate clearing its threshold.</summary>
     public string? PassHeldBecause { get; init; }
+    /// <summary>When the requests carry <c>model</c>: which models the estimate compared within (a stratified estimate),
+    /// or why it compared the pooled requests. Null when there was nothing to stratify.</summary>
+    public ModelComparison? Models { get; init; }
 
     /// <summary>The margin on the decision scale: ln(1 + m) for relative lower-is-better, −ln(1 − m) for relative
     /// higher-is-better, m for absolute, 0 for a threshold metric (its degradation is threshold − value).</summary>

@@ -92,6 +92,12 @@ public static class MetricNames
     public const string CostPerRequest = "cost_per_request";
     /// <summary>Share of shadow-validation events where every check matched (an absolute threshold, not a comparison).</summary>
     public const string ValidationMatchRate = "validation_match_rate";
+    /// <summary>Median time to first token (events with <c>ttft_ms</c>).</summary>
+    public const string TtftP50 = "ttft_p50";
+    /// <summary>95th percentile time to first token (events with <c>ttft_ms</c>).</summary>
+    public const string TtftP95 = "ttft_p95";
+    /// <summary>Median of latency_ms / completion_tokens (events with completion tokens): latency with output length taken out.</summary>
+    public const string LatencyPerOutputToken = "latency_per_output_token";
 }
 
 /// <summary>The default settings of one metric.</summary>
@@ -132,6 +138,9 @@ public static class ExperimentDefaults
         [MetricNames.ErrorRate] = new(0.005, false),
         [MetricNames.CostPerRequest] = new(0.05, true, NeedsOptionalData: true),
         [MetricNames.ValidationMatchRate] = new(0, false, HigherIsBetter: true, Threshold: 0.98, NeedsOptionalData: true),
+        [MetricNames.TtftP50] = new(0.10, true, NeedsOptionalData: true),
+        [MetricNames.TtftP95] = new(0.10, true, NeedsOptionalData: true),
+        [MetricNames.LatencyPerOutputToken] = new(0.10, true, NeedsOptionalData: true),
     };
 
     /// <summary>Parses a duration: <c>48h</c>, <c>7d</c>, <c>30m</c>, <c>90s</c>, or .NET's <c>d.hh:mm:ss</c>.</summary>

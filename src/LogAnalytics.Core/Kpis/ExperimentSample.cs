@@ -22,6 +22,18 @@ public sealed record ArmSample(IReadOnlyList<string> Endpoints, double[] Latenci
     /// <summary>What the requests cost (priced and unpriced). Default: no cost data.</summary>
     public ArmCost Cost { get; init; } = ArmCost.Empty;
 
+    /// <summary>Time to first token (ms) of the requests that report <c>ttft_ms</c>, sorted ascending. Default: none.</summary>
+    public double[] TtftMs { get; init; } = [];
+
+    /// <summary>Latency per output token (latency_ms / completion_tokens, ms) of the requests that report at least one
+    /// completion token, sorted ascending. Default: none.</summary>
+    public double[] MsPerOutputToken { get; init; } = [];
+
+    /// <summary>The same side split by the request's <c>model</c> (requests without one under
+    /// <see cref="ModelStrata.NoModel"/>); each part has its latencies, errors, TTFT and per-token latency (no cost).
+    /// Empty when the sample was built without models.</summary>
+    public IReadOnlyDictionary<string, ArmSample> ByModel { get; init; } = new Dictionary<string, ArmSample>();
+
     /// <summary>No requests.</summary>
     public static ArmSample Empty { get; } = new([], [], new Dictionary<string, long>());
 }

@@ -32,6 +32,7 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<Pri
         var endpoints = new Dictionary<string, HashSet<string>> { ["baseline"] = new(), ["canary"] = new(), [""] = new() };
         var costs = new Dictionary<string, ArmCostBuilder> { ["baseline"] = new(), ["canary"] = new() };
         var retryAfter = new Dictionary<string, List<double>> { ["baseline"] = new(), ["canary"] = new() };
+        var perRequest = new Dictionary<string, ArmSampleBuilder> { ["baseline"] = new(), ["canary"] = new() };
         var book = prices?.Invoke() ?? PriceBook.Empty;
         long unassigned = 0;
         using (var cmd = Command("queries/experiment_window_requests.sql",
@@ -67,6 +68,8 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<Pri
                 {
                     retryAfter[side].Add(reader.GetDouble(10));
                 }
+                perRequest[side].Add(reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(11) ? null : reader.GetDouble(11), completion);
             }
         }
         ArmSample Arm(string side)
@@ -75,7 +78,7 @@ public sealed class ExperimentSampleReader(DuckDBConnection connection, Func<Pri
             Array.Sort(values);
             var waits = retryAfter[side].ToArray();
             Array.Sort(waits);
-            return new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]) { Cost = costs[side].Build(), RetryAfterMs = waits };
+            return perRequest[side].Complete(new ArmSample(endpoints[side].Order(StringComparer.Ordinal).ToList(), values, errors[side]) { Cost = costs[side].Build(), RetryAfterMs = waits });
         }
         return new ExperimentSample
         {

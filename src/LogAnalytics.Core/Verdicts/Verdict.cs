@@ -69,6 +69,9 @@ public sealed record Verdict
     public VerdictValidation? Validation { get; init; }
     /// <summary>Extension: failed requests by error class on each side.</summary>
     public VerdictErrors? Errors { get; init; }
+    /// <summary>Extension: requests per model and side, and which models each latency / error guardrail was compared
+    /// within; null when the requests carry fewer than two models.</summary>
+    public VerdictStrata? Strata { get; init; }
 
     /// <summary>Serializer settings of the contract: snake_case names, nulls written.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -141,4 +144,9 @@ public sealed record StageDetails(DateTimeOffset StartedAt, string Source, doubl
 public sealed record VerdictEndpoints(IReadOnlyList<string> Baseline, IReadOnlyList<string> Canary);
 
 /// <summary>For <c>wait</c>: roughly how many more canary requests and how much more time a decision needs.</summary>
-public sealed record WaitEstimate(long? AdditionalCanarySamples, double? AdditionalHours);
+public sealed record WaitEstimate(long? AdditionalCanarySamples, double? AdditionalHours)
+{
+    /// <summary>Extension: the current stage's plan (as <c>loganalytics plan</c> prints it): the canary requests and hours
+    /// from the stage's start each guardrail needs before go is reachable, if the canary performs like the baseline.</summary>
+    public StagePlan? Plan { get; init; }
+}
