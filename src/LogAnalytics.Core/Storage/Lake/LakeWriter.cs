@@ -31,7 +31,8 @@ public sealed class LakeWriter
     /// <summary>The pseudo-source of the <c>verdicts</c> files, whose "offsets" are <c>evaluated_at</c> in microseconds.</summary>
     public const string VerdictSource = "verdicts:evaluated_at";
 
-    /// <summary>Folder of files being written (renamed into place when complete).</summary>
+    /// <summary>Folder of files being written (renamed into place when complete), with one subfolder per writer so
+    /// that workers sharing a lake never remove each other's files in progress.</summary>
     public const string TempFolder = "_tmp";
 
     /// <summary>The tables written to the lake, with the column that decides the hour and the column that grows with
@@ -60,11 +61,25 @@ public sealed class LakeWriter
     /// <param name="connection">A connection to the worker's database (its own, not the ingestion thread's).</param>
     /// <param name="root">The lake folder.</param>
     /// <param name="sealAfter">How long after an hour ends (and after its last write) its files are compacted.</param>
-    public LakeWriter(DuckDBConnection connection, string root, TimeSpan sealAfter)
+    /// <param name="writerId">Names this writer's temporary folder; stable across restarts of the same worker (the
+    /// default derives it from the database file). Default "worker".</param>
+    public LakeWriter(DuckDBConnection connection, string root, TimeSpan sealAfter, string writerId = "worker")
     {
         _connection = connection;
         _root = Path.GetFullPath(root);
         _sealAfter = sealAfter;
+        _temp = Path.Combine(_root, TempFolder, LakeFileName.Escape(writerId));
+    }
+
+    private readonly string _temp;
+
+    /// <summary>A stable writer id for the worker that owns <paramref name="databasePath"/>: its file name and a hash
+    /// of its full path.</summary>
+    public static string WriterIdFor(string databasePath)
+    {
+        var full = Path.GetFullPath(databasePath);
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant();
+        return Path.GetFileNameWithoutExtension(full) + "-" + hash;
     }
 
     /// <summary>The lake folder.</summary>
@@ -81,12 +96,11 @@ public sealed class LakeWriter
     public void Recover()
     {
         Directory.CreateDirectory(_root);
-        var temp = Path.Combine(_root, TempFolder);
-        if (Directory.Exists(temp))
+        if (Directory.Exists(_temp))
         {
-            Directory.Delete(temp, recursive: true);
+            Directory.Delete(_temp, recursive: true);
         }
-        Directory.CreateDirectory(temp);
+        Directory.CreateDirectory(_temp);
         Directory.CreateDirectory(Path.Combine(_root, OffsetsFolder));
         WriteEmptyFiles();
         _durable.Clear();
@@ -458,7 +472,7 @@ public sealed class LakeWriter
     private void CommitMarker(LakeFileName range)
     {
         var folder = Path.Combine(_root, OffsetsFolder);
-        var temp = Path.Combine(_root, TempFolder, "." + range.Stem);
+        var temp = Path.Combine(_temp, "." + range.Stem);
         File.WriteAllBytes(temp, []);
         File.Move(temp, Path.Combine(folder, range.Stem), overwrite: true);
         foreach (var path in Directory.EnumerateFiles(folder))
@@ -475,7 +489,7 @@ public sealed class LakeWriter
     private void WriteFile(string select, string target)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = Path.Combine(_root, TempFolder, "." + Guid.NewGuid().ToString("N") + LakeFileName.Extension);
+        var temp = Path.Combine(_temp, "." + Guid.NewGuid().ToString("N") + LakeFileName.Extension);
         Execute($"COPY ({select}) TO {Literal(temp)} (FORMAT parquet, COMPRESSION zstd)");
         File.Move(temp, target, overwrite: true);
     }

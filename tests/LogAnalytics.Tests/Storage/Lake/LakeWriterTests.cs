@@ -258,6 +258,25 @@ public sealed class LakeWriterTests : IDisposable
             f => Path.GetFileName(f).StartsWith("verdicts%3Aevaluated_at+0+", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_writer_starting_on_a_shared_lake_leaves_other_workers_files_in_progress_alone()
+    {
+        var other = new LakeWriter(_connection, LakeRoot, SealAfter, LakeWriter.WriterIdFor("/data/b/worker.duckdb"));
+        other.Recover();
+        var inProgress = Path.Combine(LakeRoot, LakeWriter.TempFolder, LakeWriter.WriterIdFor("/data/b/worker.duckdb"), ".copy.parquet");
+        File.WriteAllBytes(inProgress, [1, 2, 3]);
+        var ownLeftover = Path.Combine(LakeRoot, LakeWriter.TempFolder, LakeWriter.WriterIdFor("/data/a/worker.duckdb"), ".crashed.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(ownLeftover)!);
+        File.WriteAllBytes(ownLeftover, [1]);
+
+        new LakeWriter(_connection, LakeRoot, SealAfter, LakeWriter.WriterIdFor("/data/a/worker.duckdb")).Recover();
+
+        Assert.True(File.Exists(inProgress));
+        Assert.False(File.Exists(ownLeftover));
+        Assert.NotEqual(LakeWriter.WriterIdFor("/data/a/worker.duckdb"), LakeWriter.WriterIdFor("/data/b/worker.duckdb"));
+        Assert.Equal(LakeWriter.WriterIdFor("/data/a/worker.duckdb"), LakeWriter.WriterIdFor("/data/a/../a/worker.duckdb"));
+    }
+
     private static List<string> Rows(DuckDBConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
