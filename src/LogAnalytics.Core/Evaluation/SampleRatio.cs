@@ -30,15 +30,21 @@ public static class SampleRatio
     public static SrmCheck Check(ExperimentSample sample, double tolerance, GuardrailMemory? memory, out GuardrailMemory after)
     {
         ArgumentNullException.ThrowIfNull(sample);
+        return Check(sample.Baseline.Requests, sample.Canary.Requests, sample.Stage.WeightPercent, tolerance, memory, out after);
+    }
+
+    /// <summary>The same check from the request counts of each side and the stage weight in percent.</summary>
+    internal static SrmCheck Check(long baselineRequests, long canaryRequests, double weightPercent, double tolerance, GuardrailMemory? memory, out GuardrailMemory after)
+    {
         var prior = memory ?? GuardrailMemory.Initial(MemoryKey);
         after = prior;
-        var expected = sample.Stage.WeightPercent / 100.0;
-        var total = sample.Baseline.Requests + sample.Canary.Requests;
+        var expected = weightPercent / 100.0;
+        var total = baselineRequests + canaryRequests;
         if (total == 0)
         {
             return new SrmCheck(expected, null, null, true) { Tolerance = tolerance };
         }
-        var observed = (double)sample.Canary.Requests / total;
+        var observed = (double)canaryRequests / total;
         if (expected <= 0 || expected >= 1)
         {
             // a 0 % or 100 % stage has no split to test
@@ -47,7 +53,7 @@ public static class SampleRatio
         var deviation = observed / expected - 1;
         var concentration = (1 - expected) / (Math.Max(tolerance, 0.01) * Math.Max(tolerance, 0.01) * expected);
         var p = SequentialMultinomialTest.PValue(
-            [sample.Baseline.Requests, sample.Canary.Requests], [1 - expected, expected], [concentration * (1 - expected), concentration * expected]);
+            [baselineRequests, canaryRequests], [1 - expected, expected], [concentration * (1 - expected), concentration * expected]);
         after = prior with { FailPValue = Math.Min(prior.FailPValue, p) };
         var broken = after.FailPValue <= ExperimentDefaults.SrmAlpha && Math.Abs(deviation) > tolerance;
         after = after with { HasFailed = prior.HasFailed || broken };

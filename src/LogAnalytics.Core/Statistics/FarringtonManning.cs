@@ -3,11 +3,11 @@ namespace LogAnalytics.Statistics;
 /// <summary>
 /// The Farrington–Manning (1990) restricted maximum-likelihood rates for a difference of two proportions under the
 /// null boundary p₁ − p₂ = δ: the rates that maximise the binomial likelihood of the data among all pairs with that
-/// difference (closed form of Miettinen &amp; Nurminen 1985, as statsmodels' <c>_score_diff</c>). Its variance
+/// difference (the closed form of Farrington &amp; Manning 1990). Its variance
 /// p̃₁(1 − p̃₁)/n₁ + p̃₂(1 − p̃₂)/n₂ is the variance of p̂₁ − p̂₂ exactly where a non-inferiority test decides, so a
 /// sample that happens to show few failures cannot make its own interval narrow.
-/// Reference values: statsmodels <c>test_proportions_2indep(method="score", compare="diff", correction=False)</c>
-/// (farrington_manning.json).
+/// Reference values: the restricted MLE found numerically (bisection of the score equation at 50 digits with mpmath,
+/// farrington_manning.json), independent of the closed form.
 /// </summary>
 internal static class FarringtonManning
 {
@@ -29,25 +29,27 @@ internal static class FarringtonManning
         {
             throw new ArgumentOutOfRangeException(nameof(delta), delta, "δ must lie in (−1, 1).");
         }
-        double nt = n1 + n2, rt = x1 + x2;
-        var l3 = nt;
-        var l2 = ((n1 + (2.0 * n2)) * delta) - nt - rt;
-        var l1 = (((x1 * delta) - nt - (2.0 * x2)) * delta) + rt;
-        var l0 = x2 * delta * (1 - delta);
-        var q = (Math.Pow(l2, 3) / Math.Pow(3 * l3, 3)) - (l1 * l2 / (6 * l3 * l3)) + (l0 / (2 * l3));
-        var radicand = (l2 * l2 / Math.Pow(3 * l3, 2)) - (l1 / (3 * l3));
-        double p2;
+        // Farrington & Manning (1990), eq. for the difference: with θ = n₂/n₁, p̃₁ is the root in range of
+        // a·p³ + b·p² + c·p + d = 0 (solved in trigonometric form), and p̃₂ = p̃₁ − δ.
+        double p1Hat = (double)x1 / n1, p2Hat = (double)x2 / n2, theta = (double)n2 / n1;
+        var a = 1 + theta;
+        var b = -(1 + theta + p1Hat + (theta * p2Hat) + (delta * (theta + 2)));
+        var c = (delta * delta) + (delta * ((2 * p1Hat) + theta + 1)) + p1Hat + (theta * p2Hat);
+        var d = -p1Hat * delta * (1 + delta);
+        var v = (Math.Pow(b, 3) / (27 * Math.Pow(a, 3))) - (b * c / (6 * a * a)) + (d / (2 * a));
+        var radicand = (b * b / (9 * a * a)) - (c / (3 * a));
+        double p1;
         if (radicand <= 0)
         {
-            p2 = -l2 / (3 * l3);
+            p1 = -b / (3 * a);
         }
         else
         {
-            var p = Math.Sign(q) * Math.Sqrt(radicand);
-            var cos = p == 0 ? 0 : Math.Clamp(q / (p * p * p), -1.0, 1.0);
-            var a = (Math.PI + Math.Acos(cos)) / 3;
-            p2 = (2 * p * Math.Cos(a)) - (l2 / (3 * l3));
+            var u = (v < 0 ? -1 : 1) * Math.Sqrt(radicand);
+            var w = (Math.PI + Math.Acos(Math.Clamp(v / (u * u * u), -1.0, 1.0))) / 3;
+            p1 = (2 * u * Math.Cos(w)) - (b / (3 * a));
         }
+        var p2 = p1 - delta;
         // The root lies in [max(0, −δ), min(1, 1 − δ)]; clamp away rounding.
         p2 = Math.Clamp(p2, Math.Max(0, -delta), Math.Min(1, 1 - delta));
         return (p2 + delta, p2);
