@@ -4,6 +4,7 @@ using LogAnalytics.Kpis;
 using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
 using MathNet.Numerics.Distributions;
+using LogAnalytics.Tests.Verdicts;
 using Xunit.Abstractions;
 
 namespace LogAnalytics.Tests.Evaluation;
@@ -44,7 +45,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
     public void A_canary_whose_failures_push_traffic_away_is_no_go_not_wait()
     {
         // Failover moved traffic away: the canary got 3 % instead of 5 % (a broken split), and its error rate is 30 %.
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(Experiment(), Sample(19_400, 200, 600, 180), null);
+        var verdict = VerdictContract.AssertValid(ExperimentEvaluator.CreateDefault().Evaluate(Experiment(), Sample(19_400, 200, 600, 180), null));
         output.WriteLine(string.Join(" | ", verdict.Reasons));
         Assert.False(verdict.Srm.Ok);
         Assert.Equal(Decisions.NoGo, verdict.Decision);
@@ -60,7 +61,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Decisions.Go, first.Decision);
         var memory = VerdictMemory.Next(null, first);
         // The router breaks the split for a while: wait, never go on a broken split.
-        var broken = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 25_000, 250, hours: 3), memory);
+        var broken = VerdictContract.AssertValid(evaluator.Evaluate(experiment, Sample(190_000, 1_900, 25_000, 250, hours: 3), memory));
         Assert.Equal(Decisions.Wait, broken.Decision);
         memory = VerdictMemory.Next(memory, broken);
         Assert.Equal(first.EvaluatedAt, memory.GoSince);
@@ -78,7 +79,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
             Guardrails = new Dictionary<string, GuardrailMemory> { [MetricNames.ErrorRate] = new(MetricNames.ErrorRate, 1e-4, 1, false) },
         };
         // Today's data alone say nothing (equal error rates), but an earlier look of this stage was already decisive.
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), previous);
+        var verdict = VerdictContract.AssertValid(ExperimentEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), previous));
         var check = verdict.Checks.Single();
         Assert.Equal(1e-4, check.SequentialPValue!.Value, 12);
         Assert.Equal(Outcomes.Fail, check.Outcome);
@@ -112,6 +113,9 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(m, previous.Guardrails[metric]);
             }
             Assert.True(previous.Guardrails[MetricNames.ErrorRate].PassPValue <= 0.05);
+            using var cmd = reopened.Connection.CreateCommand();
+            cmd.CommandText = "SELECT verdict FROM verdicts";
+            Assert.Empty(VerdictContract.Errors((string)cmd.ExecuteScalar()!));
         }
     }
 

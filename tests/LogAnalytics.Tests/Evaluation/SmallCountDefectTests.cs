@@ -4,6 +4,7 @@ using LogAnalytics.Kpis;
 using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Verdicts;
 using MathNet.Numerics.Distributions;
+using LogAnalytics.Tests.Verdicts;
 using Xunit.Abstractions;
 
 namespace LogAnalytics.Tests.Evaluation;
@@ -51,7 +52,7 @@ public sealed class SmallCountDefectTests(ITestOutputHelper output)
         // The first look of a 5 % stage: 400 baseline requests at a 2 % error rate, and one canary request, which failed.
         var baseline = Arm(Flat(400, 800), 8);
         var canary = Arm(Flat(1, 800), 1);
-        var verdict = Evaluator.Evaluate(Experiment(1, ErrorRate), Sample(baseline, canary), null);
+        var verdict = VerdictContract.AssertValid(Evaluator.Evaluate(Experiment(1, ErrorRate), Sample(baseline, canary), null));
         output.WriteLine(verdict.Checks.Single().Reason);
         Assert.NotEqual(Outcomes.Fail, verdict.Checks.Single().Outcome);
         Assert.NotEqual(Decisions.NoGo, verdict.Decision);
@@ -136,7 +137,7 @@ public sealed class SmallCountDefectTests(ITestOutputHelper output)
     public void Defect6_capped_timeouts_on_the_canary_fail_latency_p99_and_identical_buckets_pass()
     {
         var definition = Experiment(1, new Guardrail(MetricNames.LatencyP99, 0.10, true), new Guardrail(MetricNames.LatencyP50, 0.10, true));
-        var slow = Evaluator.Evaluate(definition, Sample(Arm(Flat(3000, 1000), 0), Arm(Flat(3000, 30000), 0), weight: 50), null);
+        var slow = VerdictContract.AssertValid(Evaluator.Evaluate(definition, Sample(Arm(Flat(3000, 1000), 0), Arm(Flat(3000, 30000), 0), weight: 50), null));
         Assert.All(slow.Checks, c => Assert.Equal(Outcomes.Fail, c.Outcome));
         Assert.Equal(Decisions.NoGo, slow.Decision);
         var same = Evaluator.Evaluate(definition, Sample(Arm(Flat(3000, 1000), 0), Arm(Flat(3000, 1000), 0), weight: 50), null);
