@@ -115,10 +115,6 @@ internal sealed class LatencyDistributionCheck : IGuardrailCheck
         }
         var baselineMedian = QuantileDifference.Type7(sample.Baseline.LatenciesMs, 0.5);
         var canaryMedian = QuantileDifference.Type7(sample.Canary.LatenciesMs, 0.5);
-        if (sample.Baseline.LatenciesMs[0] <= 0 || sample.Canary.LatenciesMs[0] <= 0)
-        {
-            return new NotComputable(guardrail, $"{Metric}: a latency of 0 ms has no logarithm; the shift is measured as a ratio.", baselineMedian, canaryMedian);
-        }
         var logBaseline = Logs(sample.Baseline.LatenciesMs);
         var logCanary = Logs(sample.Canary.LatenciesMs);
         var mw = MannWhitneyU.Test(sample.Baseline.LatenciesMs, sample.Canary.LatenciesMs);
@@ -128,7 +124,7 @@ internal sealed class LatencyDistributionCheck : IGuardrailCheck
             return new NotComputable(guardrail, $"{Metric}: {mw.NotComputableReason ?? hl.NotComputableReason ?? "the shift's interval is unbounded"}", baselineMedian, canaryMedian);
         }
         var se = (hl.Interval.Upper - hl.Interval.Lower) / (2 * GuardrailChecks.Z95);
-        var (hb, hc) = Resolution.OfBoth(logBaseline, logCanary, sorted: true, LatencyQuantileCheck.LatencyResolutionMs / baselineMedian);
+        var (hb, hc) = Resolution.OfBoth(logBaseline, logCanary, sorted: true, LatencyQuantileCheck.LatencyResolutionMs / Math.Max(baselineMedian, LatencyQuantileCheck.LatencyResolutionMs));
         var variance = Math.Max(se * se, (Resolution.RoundingVariance(hb) / logBaseline.Length) + (Resolution.RoundingVariance(hc) / logCanary.Length));
         var logShift = hl.Shift;
         return new GuardrailEstimate
@@ -156,7 +152,8 @@ internal sealed class LatencyDistributionCheck : IGuardrailCheck
         var logs = new double[sorted.Length];
         for (var i = 0; i < sorted.Length; i++)
         {
-            logs[i] = Math.Log(sorted[i]);
+            // Below the 1 ms resolution a latency is read as 1 ms (a 0 ms latency has no logarithm).
+            logs[i] = Math.Log(Math.Max(sorted[i], LatencyQuantileCheck.LatencyResolutionMs));
         }
         return logs;
     }

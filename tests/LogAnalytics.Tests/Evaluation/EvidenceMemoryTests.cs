@@ -130,6 +130,22 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
         Assert.False(SampleRatio.Check(Sample(94_000, 0, 6_000, 0), ExperimentDefaults.SrmTolerance, null).Ok);
     }
 
+    [Theory]
+    [InlineData(-0.1, true)]
+    [InlineData(1.0, true)]
+    [InlineData(0.0, false)]
+    [InlineData(0.25, false)]
+    public void SrmTolerance_must_lie_in_0_to_1(double tolerance, bool rejected)
+    {
+        var options = new ExperimentsOptions { Items = [new ExperimentOptions { Id = "exp", SrmTolerance = tolerance }] };
+        var errors = ExperimentCatalog.Validate(options, new HashSet<string>(StringComparer.Ordinal) { MetricNames.ErrorRate });
+        Assert.Equal(rejected, errors.Any(e => e.Contains("SrmTolerance", StringComparison.Ordinal)));
+        if (!rejected)
+        {
+            Assert.Equal(tolerance, ExperimentCatalog.Resolve(options, "exp").SrmTolerance);
+        }
+    }
+
     [Fact]
     public void A_correct_split_checked_at_every_look_of_a_long_stage_almost_never_blocks()
     {
