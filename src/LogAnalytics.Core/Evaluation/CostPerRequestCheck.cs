@@ -15,6 +15,9 @@ internal sealed class CostPerRequestCheck : IGuardrailCheck
     /// <summary>The largest share of unpriced requests on a side at which the check still compares costs.</summary>
     public const double MaxUnpricedShare = 0.01;
 
+    /// <summary>The resolution assumed when every priced request of both sides costs the same: $10⁻⁹.</summary>
+    internal const double CostResolutionUsd = 1e-9;
+
     public string Metric => MetricNames.CostPerRequest;
 
     public Measurement Measure(ExperimentSample sample, Guardrail guardrail)
@@ -49,6 +52,10 @@ internal sealed class CostPerRequestCheck : IGuardrailCheck
         {
             return new NotComputable(guardrail, $"{Metric}: a mean cost of $0 cannot be compared as a ratio.", meanB, meanC);
         }
+        // Resolution floor: flat prices give a sample variance of 0 on a side; a cost known to h is uncertain by h²/12.
+        var (hb, hc) = Resolution.OfBoth(b.PricedCostsUsd, c.PricedCostsUsd, sorted: false, CostResolutionUsd);
+        varB = Math.Max(varB, Resolution.RoundingVariance(hb));
+        varC = Math.Max(varC, Resolution.RoundingVariance(hc));
         var logRatio = Math.Log(meanC / meanB);
         var variance = varB / (b.Priced * meanB * meanB) + varC / (c.Priced * meanC * meanC);
         var welch = WelchTTest.Test(b.PricedCostsUsd, c.PricedCostsUsd);

@@ -29,13 +29,15 @@ public sealed class ExperimentEvaluator
     /// <param name="previous">The previous decision (for no flapping), or null.</param>
     public Verdict Evaluate(ExperimentDefinition experiment, ExperimentSample sample, PreviousDecision? previous)
     {
-        var srm = SampleRatio.Check(sample);
+        // The running minimum p-values continue within a stage and start afresh with a new one.
+        var memory = previous is not null && previous.StageStartedAt == sample.Stage.StartedAt ? previous.Guardrails : null;
+        var srm = SampleRatio.Check(sample, experiment.SrmTolerance, memory?.GetValueOrDefault(SampleRatio.MemoryKey), out var srmMemory);
         var measured = experiment.Guardrails.Select(g => Measure(g, sample)).ToList();
         // A default guardrail on data this experiment does not have (no costs, no validation events) is left out,
         // and the verdict says so; one configured explicitly stays and waits for its data.
         var skipped = measured.Where(m => m.Missing is { NoData: true, Guardrail.Optional: true }).Select(m => m.Missing!).ToList();
         var measurements = measured.Where(m => m.Missing is not { NoData: true, Guardrail.Optional: true }).ToList();
-        var judged = StrataFigures.Annotate(SequentialJudge.Judge(measurements, experiment.Alpha), sample);
+        var judged = StrataFigures.Annotate(SequentialJudge.Judge(measurements, experiment.Alpha, memory), sample);
         var (decision, reasons, estimate) = VerdictPolicy.Decide(experiment, sample, srm, judged, previous);
         foreach (var s in skipped)
         {
@@ -67,6 +69,7 @@ public sealed class ExperimentEvaluator
             Validation = VerdictFigures.Validation(sample),
             Errors = VerdictFigures.Errors(sample),
             Strata = StrataFigures.Of(sample, judged),
+            Memory = [.. judged.Where(j => j.Memory is not null).Select(j => j.Memory!), srmMemory],
         };
     }
 

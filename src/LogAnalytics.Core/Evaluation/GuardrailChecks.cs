@@ -52,8 +52,13 @@ internal sealed class LatencyQuantileCheck(string metric, double quantile) : IGu
         {
             return new NotComputable(guardrail, $"{metric}: a percentile of 0 ms cannot be compared as a ratio.", baseline.Value, canary.Value);
         }
+        // Resolution floor (ties, buckets, capped timeouts): the standard error the quantile would have if the tied values
+        // were spread evenly over their bucket, SE ≥ h·sqrt(q(1 − q)/n)/m with m the share of values tied at the quantile.
+        var (hb, hc) = Resolution.OfBoth(sample.Baseline.LatenciesMs, sample.Canary.LatenciesMs, sorted: true, LatencyResolutionMs);
+        var seB = Math.Max(baseline.StandardError, TieFloor(sample.Baseline.LatenciesMs, baseline.Value, hb));
+        var seC = Math.Max(canary.StandardError, TieFloor(sample.Canary.LatenciesMs, canary.Value, hc));
         var logRatio = Math.Log(canary.Value / baseline.Value);
-        var variance = Math.Pow(baseline.StandardError / baseline.Value, 2) + Math.Pow(canary.StandardError / canary.Value, 2);
+        var variance = Math.Pow(seB / baseline.Value, 2) + Math.Pow(seC / canary.Value, 2);
         var z = variance > 0 ? logRatio / Math.Sqrt(variance) : 0;
         return new GuardrailEstimate
         {
@@ -66,16 +71,41 @@ internal sealed class LatencyQuantileCheck(string metric, double quantile) : IGu
             Test = "quantile_log_ratio_z",
             Details = new Dictionary<string, double>
             {
-                ["baseline_se_ms"] = baseline.StandardError,
-                ["canary_se_ms"] = canary.StandardError,
+                ["baseline_se_ms"] = seB,
+                ["canary_se_ms"] = seC,
             },
         };
+    }
+
+    /// <summary>The resolution assumed when a side has a single distinct latency: 1 ms.</summary>
+    internal const double LatencyResolutionMs = 1.0;
+
+    private double TieFloor(double[] sorted, double value, double h)
+    {
+        var lo = Array.BinarySearch(sorted, value);
+        if (lo < 0)
+        {
+            return 0; // an interpolated quantile between two distinct values: no tie at it
+        }
+        int first = lo, last = lo;
+        while (first > 0 && sorted[first - 1] == value)
+        {
+            first--;
+        }
+        while (last < sorted.Length - 1 && sorted[last + 1] == value)
+        {
+            last++;
+        }
+        var n = (double)sorted.Length;
+        var tiedShare = (last - first + 1) / n;
+        return h * Math.Sqrt(quantile * (1 - quantile) / n) / tiedShare;
     }
 }
 
 /// <summary>latency_distribution: Mann-Whitney U (two-sided, normal approximation with tie and continuity correction)
-/// for the fixed-horizon p-value, and the Hodges-Lehmann shift (canary − baseline) relative to the baseline median as
-/// the effect, with its variance from the Moses interval.</summary>
+/// for the fixed-horizon p-value, and the Hodges-Lehmann shift of ln(latency) (canary − baseline) as the effect: a
+/// log ratio, so a 1.1x slowdown reads as ln 1.1 whatever the body's shape, with its variance from the Moses interval
+/// on the same scale (floored by the rounding variance of the latencies' resolution).</summary>
 internal sealed class LatencyDistributionCheck : IGuardrailCheck
 {
     public string Metric => MetricNames.LatencyDistribution;
@@ -88,46 +118,56 @@ internal sealed class LatencyDistributionCheck : IGuardrailCheck
         }
         var baselineMedian = QuantileDifference.Type7(sample.Baseline.LatenciesMs, 0.5);
         var canaryMedian = QuantileDifference.Type7(sample.Canary.LatenciesMs, 0.5);
-        if (baselineMedian <= 0)
-        {
-            return new NotComputable(guardrail, $"{Metric}: the baseline median is 0 ms; a relative shift is undefined.", baselineMedian, canaryMedian);
-        }
+        var logBaseline = Logs(sample.Baseline.LatenciesMs);
+        var logCanary = Logs(sample.Canary.LatenciesMs);
         var mw = MannWhitneyU.Test(sample.Baseline.LatenciesMs, sample.Canary.LatenciesMs);
-        var hl = HodgesLehmannShift.Estimate(sample.Baseline.LatenciesMs, sample.Canary.LatenciesMs, 0.05);
+        var hl = HodgesLehmannShift.Estimate(logBaseline, logCanary, 0.05);
         if (!mw.IsComputable || !hl.IsComputable || !hl.HasFiniteInterval)
         {
             return new NotComputable(guardrail, $"{Metric}: {mw.NotComputableReason ?? hl.NotComputableReason ?? "the shift's interval is unbounded"}", baselineMedian, canaryMedian);
         }
-        var relative = 1 + hl.Shift / baselineMedian;
-        if (relative <= 0)
-        {
-            return new NotComputable(guardrail, $"{Metric}: the shift is larger than the baseline median.", baselineMedian, canaryMedian);
-        }
-        var se = (hl.Interval.Upper - hl.Interval.Lower) / (2 * GuardrailChecks.Z95) / baselineMedian / relative;
-        var logShift = Math.Log(relative);
+        var se = (hl.Interval.Upper - hl.Interval.Lower) / (2 * GuardrailChecks.Z95);
+        var (hb, hc) = Resolution.OfBoth(logBaseline, logCanary, sorted: true, LatencyQuantileCheck.LatencyResolutionMs / Math.Max(baselineMedian, LatencyQuantileCheck.LatencyResolutionMs));
+        var variance = Math.Max(se * se, (Resolution.RoundingVariance(hb) / logBaseline.Length) + (Resolution.RoundingVariance(hc) / logCanary.Length));
+        var logShift = hl.Shift;
         return new GuardrailEstimate
         {
             Guardrail = guardrail,
             Baseline = baselineMedian,
             Canary = canaryMedian,
             Degradation = guardrail.HigherIsBetter ? -logShift : logShift,
-            Variance = se * se,
+            Variance = variance,
             FixedHorizonPValue = mw.PValue,
             Test = "mann_whitney_u",
             Details = new Dictionary<string, double>
             {
                 ["u_statistic"] = mw.U,
-                ["hodges_lehmann_shift_ms"] = hl.Shift,
-                ["hodges_lehmann_ci_low_ms"] = hl.Interval.Lower,
-                ["hodges_lehmann_ci_high_ms"] = hl.Interval.Upper,
+                ["hodges_lehmann_log_shift"] = hl.Shift,
+                ["hodges_lehmann_ratio"] = Math.Exp(hl.Shift),
+                ["hodges_lehmann_ratio_ci_low"] = Math.Exp(hl.Interval.Lower),
+                ["hodges_lehmann_ratio_ci_high"] = Math.Exp(hl.Interval.Upper),
             },
         };
     }
+
+    private static double[] Logs(double[] sorted)
+    {
+        var logs = new double[sorted.Length];
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            // Below the 1 ms resolution a latency is read as 1 ms (a 0 ms latency has no logarithm).
+            logs[i] = Math.Log(Math.Max(sorted[i], LatencyQuantileCheck.LatencyResolutionMs));
+        }
+        return logs;
+    }
 }
 
-/// <summary>error_rate: the difference of failed shares (canary − baseline) with the unpooled variance for the
-/// sequential test; the pooled two-proportion z-test (as statsmodels proportions_ztest) is the fixed-horizon p-value,
-/// and the Newcombe hybrid-score interval is reported.</summary>
+/// <summary>error_rate: the difference of failed shares (canary − baseline) with its variance at the null boundary
+/// (Farrington–Manning restricted rates with canary − baseline = the margin), where both the fail and the pass test
+/// decide, so a canary that happens to show few errors cannot narrow its own interval; the pooled two-proportion
+/// z-test (as statsmodels proportions_ztest) is the fixed-horizon p-value, and the Newcombe hybrid-score interval is
+/// reported. Not judged until the canary expects <see cref="RateApproximation.MinExpectedCount"/> errors and as many
+/// successes at the margin (the normal approximation's rule of thumb): one failed request is not evidence.</summary>
 internal sealed class ErrorRateCheck : IGuardrailCheck
 {
     public string Metric => MetricNames.ErrorRate;
@@ -138,10 +178,19 @@ internal sealed class ErrorRateCheck : IGuardrailCheck
         var (xc, nc) = (sample.Canary.Errors, sample.Canary.Requests);
         var pb = (double)xb / nb;
         var pc = (double)xc / nc;
-        // Zero variance when both shares are 0 or 1: use the variance at one event in each side (a continuity floor),
-        // so "no errors anywhere" can still pass a margin once there is enough data.
-        var vb = Math.Max(pb * (1 - pb), 1.0 / nb * (1 - 1.0 / nb)) / nb;
-        var vc = Math.Max(pc * (1 - pc), 1.0 / nc * (1 - 1.0 / nc)) / nc;
+        var boundary = Math.Min(guardrail.Margin, 0.999);
+        var (rc, rb) = FarringtonManning.RestrictedRates(xc, nc, xb, nb, guardrail.HigherIsBetter ? -boundary : boundary);
+        // Half an event's floor keeps the variance positive with a margin of 0 and no errors anywhere.
+        rb = Math.Clamp(rb, 0.5 / nb, 1 - (0.5 / nb));
+        rc = Math.Clamp(rc, 0.5 / nc, 1 - (0.5 / nc));
+        var expected = nc * Math.Min(rc, 1 - rc);
+        if (expected < RateApproximation.MinExpectedCount)
+        {
+            return new NotComputable(guardrail, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Metric}: too few canary requests to judge yet ({nc:N0}; at the margin that is {expected:0.#} expected errors, and the test needs {RateApproximation.MinExpectedCount})."), pb, pc);
+        }
+        var vb = rb * (1 - rb) / nb;
+        var vc = rc * (1 - rc) / nc;
         var z = TwoProportionZTest.Test(xb, nb, xc, nc);
         var newcombe = NewcombeDifferenceInterval.Compute(xb, nb, xc, nc, 0.05);
         var details = new Dictionary<string, double>
@@ -171,4 +220,12 @@ internal sealed class ErrorRateCheck : IGuardrailCheck
             Details = details,
         };
     }
+}
+
+/// <summary>When a rate's normal approximation is trusted.</summary>
+internal static class RateApproximation
+{
+    /// <summary>Fewest expected events of the rarer kind (errors or successes, at the null boundary) before a rate is
+    /// judged: 5, the usual rule of thumb for the normal approximation of a binomial.</summary>
+    public const double MinExpectedCount = 5;
 }

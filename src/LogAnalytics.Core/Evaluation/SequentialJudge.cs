@@ -7,56 +7,54 @@ namespace LogAnalytics.Evaluation;
 
 /// <summary>
 /// Turns guardrail estimates into pass / fail / inconclusive with always-valid inference, so the decision keeps its
-/// error rate however often the worker looks (mixture SPRT, Johari, Pekelis &amp; Walsh 2017; the interval is the dual
-/// confidence sequence).
+/// error rate however often the worker looks (mixture SPRT, Johari, Pekelis &amp; Walsh 2017).
 /// <list type="bullet">
-/// <item>fail: the always-valid p-value of "degradation ≤ margin", Holm-adjusted across the guardrails, is below alpha
-/// (equivalently, without the adjustment, the interval lies wholly beyond the margin).</item>
-/// <item>pass: the interval's worse end is within the margin (non-inferiority; go needs every guardrail to pass, an
-/// intersection-union test that needs no multiplicity correction).</item>
+/// <item>fail: the one-sided always-valid p-value of "degradation ≤ margin" (its running minimum over the stage's
+/// looks), Holm-adjusted across every configured guardrail (p = 1 while one cannot be computed), is at most alpha.</item>
+/// <item>pass: the one-sided always-valid p-value of "degradation ≥ margin" (running minimum) is at most alpha
+/// (non-inferiority; go needs every guardrail to pass, an intersection-union test that needs no multiplicity
+/// correction).</item>
 /// <item>otherwise inconclusive.</item>
 /// </list>
-/// The mixture variance τ² is the squared margin on the decision scale: the test is most sensitive to effects about the
-/// size of the margin.
+/// Both tests mix over several scales τ (½ to 8 times the margin on the decision scale, <see cref="AdaptiveMixture"/>),
+/// so effects far beyond the margin are caught early and effects near it are still resolved. The published interval
+/// is [lower, upper] of the two one-sided sequences at alpha each.
 /// </summary>
 public static class SequentialJudge
 {
     /// <summary>τ used when a margin is 0.</summary>
     public const double DefaultMixtureScale = 0.05;
 
-    /// <summary>Judges every measurement.</summary>
-    public static IReadOnlyList<JudgedGuardrail> Judge(IReadOnlyList<Measurement> measurements, double alpha)
+    /// <summary>Judges every measurement at a first look (nothing remembered).</summary>
+    public static IReadOnlyList<JudgedGuardrail> Judge(IReadOnlyList<Measurement> measurements, double alpha) =>
+        Judge(measurements, alpha, null);
+
+    /// <summary>Judges every measurement, continuing the running minimum p-values of <paramref name="memory"/> (the same
+    /// stage's earlier looks; null or empty at the stage's first look).</summary>
+    public static IReadOnlyList<JudgedGuardrail> Judge(IReadOnlyList<Measurement> measurements, double alpha, IReadOnlyDictionary<string, GuardrailMemory>? memory)
     {
-        var sequential = new double?[measurements.Count];
+        ArgumentNullException.ThrowIfNull(measurements);
+        var memories = new GuardrailMemory[measurements.Count];
         var intervals = new (double Low, double High, double Radius)?[measurements.Count];
         for (var i = 0; i < measurements.Count; i++)
         {
-            if (measurements[i].Estimate is not { } e || !(e.Variance > 0) || double.IsNaN(e.Degradation))
+            var metric = measurements[i].Estimate?.Guardrail.Metric ?? measurements[i].Missing!.Guardrail.Metric;
+            var prior = memory?.GetValueOrDefault(metric) ?? GuardrailMemory.Initial(metric);
+            memories[i] = prior;
+            if (measurements[i].Estimate is not { } e || !(e.Variance > 0) || !double.IsFinite(e.Variance) || !double.IsFinite(e.Degradation))
             {
                 continue;
             }
-            var tau = e.MixtureScale ?? (e.DecisionMargin > 0 ? e.DecisionMargin : DefaultMixtureScale);
-            var test = MixtureSequentialTest.TwoSided(e.Degradation, e.Variance, e.DecisionMargin, tau * tau, alpha);
-            if (!test.IsComputable)
-            {
-                continue;
-            }
-            // One-sided use of the two-sided sequence: only evidence of degradation beyond the margin counts against
-            // the canary (rejecting on one side only keeps the error rate at or below alpha).
-            sequential[i] = e.Degradation > e.DecisionMargin ? test.PValue : 1.0;
-            var cs = test.ConfidenceSequence;
-            intervals[i] = (cs.Lower, cs.Upper, (cs.Upper - cs.Lower) / 2);
+            var scale = e.MixtureScale ?? (e.DecisionMargin > 0 ? e.DecisionMargin : DefaultMixtureScale);
+            var d = e.Degradation - e.DecisionMargin;
+            var fail = AdaptiveMixture.PValue(d, e.Variance, scale);
+            var pass = AdaptiveMixture.PValue(-d, e.Variance, scale);
+            var half = AdaptiveMixture.HalfWidth(e.Variance, scale, alpha);
+            intervals[i] = (e.Degradation - half, e.Degradation + half, half);
+            memories[i] = prior with { FailPValue = Math.Min(prior.FailPValue, fail), PassPValue = Math.Min(prior.PassPValue, pass) };
         }
-        var present = Enumerable.Range(0, measurements.Count).Where(i => sequential[i] is not null).ToList();
-        var adjusted = new double?[measurements.Count];
-        if (present.Count > 0)
-        {
-            var holm = Holm.Adjust(present.Select(i => sequential[i]!.Value).ToArray());
-            for (var k = 0; k < present.Count; k++)
-            {
-                adjusted[present[k]] = holm[k];
-            }
-        }
+        // Holm over the whole configured family: a guardrail that cannot be computed yet counts with its p so far (1).
+        var adjusted = measurements.Count == 0 ? [] : Holm.Adjust(memories.Select(m => m.FailPValue).ToArray());
 
         var result = new List<JudgedGuardrail>(measurements.Count);
         for (var i = 0; i < measurements.Count; i++)
@@ -74,14 +72,15 @@ public static class SequentialJudge
                     Margin = missing.Guardrail.Margin,
                     Scale = missing.Guardrail.Relative ? "relative" : "absolute",
                     Threshold = missing.Guardrail.Threshold,
+                    SequentialPValue = memories[i].FailPValue < 1 ? adjusted[i] : null,
                     Test = "none",
                     Outcome = Outcomes.Inconclusive,
                     Reason = missing.Reason,
-                }, m.Estimate, null));
+                }, m.Estimate, null) { Memory = memories[i] });
                 continue;
             }
-            var outcome = adjusted[i] < alpha ? Outcomes.Fail
-                : ci.High <= e.DecisionMargin && e.PassHeldBecause is null ? Outcomes.Pass
+            var outcome = adjusted[i] <= alpha ? Outcomes.Fail
+                : memories[i].PassPValue <= alpha && e.PassHeldBecause is null ? Outcomes.Pass
                 : Outcomes.Inconclusive;
             var low = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.High : ci.Low);
             var high = e.ToReportedScale(e.Guardrail.HigherIsBetter ? ci.Low : ci.High);
@@ -108,7 +107,8 @@ public static class SequentialJudge
                 Reason = Explain(e, outcome, low, high, alpha),
                 Details = e.Details,
             };
-            result.Add(new JudgedGuardrail(check, e, ci.Radius));
+            var remembered = memories[i] with { HasFailed = memories[i].HasFailed || outcome == Outcomes.Fail };
+            result.Add(new JudgedGuardrail(check, e, ci.Radius) { Memory = remembered });
         }
         return result;
     }

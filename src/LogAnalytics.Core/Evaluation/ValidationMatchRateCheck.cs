@@ -7,7 +7,7 @@ namespace LogAnalytics.Evaluation;
 
 /// <summary>validation_match_rate: the share of shadow-validation events where every reported check matched, judged
 /// against an absolute threshold (not against the baseline). The decision scale is threshold − rate with the binomial
-/// variance, judged by the same always-valid test as the other guardrails: fail when the rate is below the threshold
+/// variance at the threshold, threshold·(1 − threshold)/n, judged by the same always-valid test as the other guardrails: fail when the rate is below the threshold
 /// with sequential confidence; pass when the sequential lower bound clears it <em>and</em> the Wilson 95 % lower bound
 /// does too. The fixed-horizon p-value is the one-proportion score test against the threshold.</summary>
 internal sealed class ValidationMatchRateCheck : IGuardrailCheck
@@ -27,9 +27,11 @@ internal sealed class ValidationMatchRateCheck : IGuardrailCheck
         var threshold = guardrail.Threshold ?? DefaultThreshold;
         var n = (double)v.Events;
         var rate = v.Matches / n;
-        // The binomial variance, floored at that of half an event so an all-match sample still has a finite bound.
-        var floor = 0.5 / n * (1 - 0.5 / n);
-        var variance = Math.Max(rate * (1 - rate), floor) / n;
+        // The binomial variance at the null boundary (rate = threshold), where both tests decide: a sample that happens
+        // to show few mismatches cannot narrow its own interval, and one mismatch in one event is not evidence.
+        var boundary = Math.Clamp(threshold, 0.5 / n, 1 - (0.5 / n));
+        var variance = boundary * (1 - boundary) / n;
+        var expected = n * Math.Min(threshold, 1 - threshold);
         var wilson = WilsonInterval.Compute(v.Matches, v.Events, StatisticsDefaults.Alpha);
         var scoreZ = (rate - threshold) / Math.Sqrt(threshold * (1 - threshold) / n);
         var details = new Dictionary<string, double>
@@ -50,6 +52,11 @@ internal sealed class ValidationMatchRateCheck : IGuardrailCheck
             details["similarity_mean"] = v.Similarities.Average();
             details["similarity_p5"] = QuantileDifference.Type7(v.Similarities, 0.05);
             details["similarity_count"] = v.Similarities.Length;
+        }
+        if (expected < RateApproximation.MinExpectedCount)
+        {
+            return new NotComputable(guardrail, string.Create(CultureInfo.InvariantCulture,
+                $"{Metric}: too few shadow-validation events to judge yet ({v.Events:N0}; at the {threshold:P1} threshold that is {expected:0.#} expected mismatches, and the test needs {RateApproximation.MinExpectedCount})."), null, rate);
         }
         return new GuardrailEstimate
         {

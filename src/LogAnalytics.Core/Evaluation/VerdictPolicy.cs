@@ -9,18 +9,30 @@ namespace LogAnalytics.Evaluation;
 /// <param name="Check">The check as published.</param>
 /// <param name="Estimate">The estimate behind it, when computable.</param>
 /// <param name="Radius">Half-width of the always-valid interval on the decision scale.</param>
-public sealed record JudgedGuardrail(MetricCheck Check, GuardrailEstimate? Estimate, double? Radius);
+public sealed record JudgedGuardrail(MetricCheck Check, GuardrailEstimate? Estimate, double? Radius)
+{
+    /// <summary>The guardrail's running minimum p-values after this look (what the next look continues); null when not judged
+    /// by <see cref="SequentialJudge"/>.</summary>
+    public GuardrailMemory? Memory { get; init; }
+}
 
 /// <summary>What the policy remembers of the previous verdict of the same experiment (for no flapping).</summary>
 /// <param name="Decision">The previous decision.</param>
 /// <param name="StageStartedAt">The start of the stage it was made in.</param>
 /// <param name="DecidedAt">When that decision was first reached in this stage.</param>
 /// <param name="Reason">Its first reason.</param>
-public sealed record PreviousDecision(string Decision, DateTimeOffset StageStartedAt, DateTimeOffset DecidedAt, string Reason);
+public sealed record PreviousDecision(string Decision, DateTimeOffset StageStartedAt, DateTimeOffset DecidedAt, string Reason)
+{
+    /// <summary>When go was first reached in this stage (kept through a later <c>wait</c> for a broken split); null if never.</summary>
+    public DateTimeOffset? GoSince { get; init; }
+
+    /// <summary>Per guardrail (and <c>srm</c>), the running minimum p-values of this stage so far; empty when none.</summary>
+    public IReadOnlyDictionary<string, GuardrailMemory> Guardrails { get; init; } = new Dictionary<string, GuardrailMemory>(StringComparer.Ordinal);
+}
 
 /// <summary>
-/// The decision policy (pure): guard clauses first (no data is never a pass), then configuration mistakes, the split,
-/// guardrail failures, and only then go. A no_go stays no_go for the stage until a new stage is announced; a go stays
+/// The decision policy (pure): guard clauses first (no data is never a pass), then configuration mistakes, guardrail
+/// failures, the split, and only then go. A no_go stays no_go for the stage until a new stage is announced; a go stays
 /// go unless a guardrail fails or the split breaks.
 /// </summary>
 public static class VerdictPolicy
@@ -91,20 +103,21 @@ public static class VerdictPolicy
             return (Decisions.NoGo, reasons, null);
         }
 
-        // 4. A broken split makes every comparison suspect: wait, never go.
-        if (!srm.Ok)
-        {
-            reasons.Insert(0, string.Create(CultureInfo.InvariantCulture,
-                $"The traffic split is broken (sample ratio mismatch): the canary got {srm.ObservedShare:P2} of requests but the stage says {srm.ExpectedShare:P2} (chi-square p = {srm.PValue:G3} < 0.001). Fix the router's split before trusting any comparison."));
-            return (Decisions.Wait, reasons, null);
-        }
-
-        // 5. A guardrail beyond its margin with sequential confidence: no_go (may fire early).
+        // 4. A guardrail beyond its margin with sequential confidence: no_go (may fire early), before the split: a canary whose
+        //    failures push traffic away (failover, circuit breakers) breaks the split, and that must not hide the failure.
         var failed = checks.Where(c => c.Check.Outcome == Outcomes.Fail).ToList();
         if (failed.Count > 0)
         {
             reasons.InsertRange(0, failed.Select(f => f.Check.Reason));
             return (Decisions.NoGo, reasons, null);
+        }
+
+        // 5. A broken split makes every comparison suspect: wait, never go (but a go reached before is not forgotten).
+        if (!srm.Ok)
+        {
+            reasons.Insert(0, string.Create(CultureInfo.InvariantCulture,
+                $"The traffic split is broken (sample ratio mismatch): the canary got {srm.ObservedShare:P2} of requests but the stage says {srm.ExpectedShare:P2} (sequential SRM p = {srm.PValue:G3} ≤ 0.001, beyond the {srm.Tolerance:P0} tolerance). Fix the router's split before trusting any comparison."));
+            return (Decisions.Wait, reasons, null);
         }
 
         // 6. Go needs dwell, samples and every guardrail within its margin.
@@ -122,9 +135,9 @@ public static class VerdictPolicy
                 $"All {checks.Count} guardrails are within their margins with {1 - experiment.Alpha:P0} sequential confidence, the split matches the stage, {sample.Canary.Requests:N0} canary and {sample.Baseline.Requests:N0} baseline requests, and the {stage} stage has run {Hours(dwellElapsed)} (minimum {Hours(dwellRequired)}): {target}."));
             return (Decisions.Go, reasons, null);
         }
-        if (sameStage && previous!.Decision == Decisions.Go)
+        if (sameStage && (previous!.Decision == Decisions.Go || previous.GoSince is not null))
         {
-            reasons.Insert(0, $"Stays go (reached {previous.DecidedAt:u}): no guardrail has failed and the split is sound; {target}.");
+            reasons.Insert(0, $"Stays go (reached {previous.GoSince ?? previous.DecidedAt:u}): no guardrail has failed and the split is sound; {target}.");
             return (Decisions.Go, reasons, null);
         }
 

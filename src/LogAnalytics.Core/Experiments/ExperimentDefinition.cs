@@ -28,6 +28,8 @@ public sealed record ExperimentDefinition
     public required IReadOnlyList<TimeSpan> MinDwell { get; init; }
     /// <summary>Minimum requests per endpoint before go.</summary>
     public int MinSamples { get; init; } = ExperimentDefaults.MinSamples;
+    /// <summary>Relative tolerance of the split before a sample ratio mismatch blocks; default 0.1.</summary>
+    public double SrmTolerance { get; init; } = ExperimentDefaults.SrmTolerance;
     /// <summary>Significance level kept across all evaluations.</summary>
     public double Alpha { get; init; } = ExperimentDefaults.Alpha;
     /// <summary>Configured current stage (percent), used when no stage event has been seen.</summary>
@@ -123,6 +125,7 @@ public static class ExperimentCatalog
             MinDwell = dwell,
             MinSamples = o.MinSamples ?? ExperimentDefaults.MinSamples,
             Alpha = o.Alpha ?? ExperimentDefaults.Alpha,
+            SrmTolerance = o.SrmTolerance ?? ExperimentDefaults.SrmTolerance,
             ConfiguredStage = o.CurrentStage,
             ConfiguredStageStart = o.CurrentStageStart,
             Guardrails = metrics,
@@ -171,6 +174,10 @@ public static class ExperimentCatalog
             if (e.MinSamples is < 1)
             {
                 errors.Add($"{key}:MinSamples must be >= 1");
+            }
+            if (e.SrmTolerance is { } tol && (tol < 0 || tol >= 1 || double.IsNaN(tol)))
+            {
+                errors.Add($"{key}:SrmTolerance must be in [0, 1), e.g. 0.1 (a 10 % relative deviation of the canary's share)");
             }
             if (e.Alpha is { } a && (a <= 0 || a >= 0.5))
             {

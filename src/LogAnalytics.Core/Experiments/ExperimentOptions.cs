@@ -42,6 +42,11 @@ public sealed class ExperimentOptions
     /// <summary><c>Alpha</c>: the error rate the decision keeps, however often it is evaluated. Default 0.05.</summary>
     public double? Alpha { get; set; }
 
+    /// <summary><c>SrmTolerance</c>: how far the canary's share may stray from the stage weight, relative to the weight,
+    /// before a sample ratio mismatch blocks (0.1: a 5 % stage tolerates 4.5–5.5 %). Only a mismatch that is both real
+    /// (the sequential SRM test rejects) and larger than this blocks. Default 0.1.</summary>
+    public double? SrmTolerance { get; set; }
+
     /// <summary><c>CurrentStage</c>: the stage (percent) when no stage event has been seen. Default: the first stage.</summary>
     public double? CurrentStage { get; set; }
 
@@ -127,6 +132,8 @@ public static class ExperimentDefaults
     public const double Alpha = 0.05;
     /// <summary>SRM alarm threshold for the chi-square p-value.</summary>
     public const double SrmAlpha = 0.001;
+    /// <summary>Relative SRM tolerance (0.1 of the weight).</summary>
+    public const double SrmTolerance = 0.1;
 
     /// <summary>Default guardrails: margin, scale, direction and threshold.</summary>
     public static readonly IReadOnlyDictionary<string, MetricDefault> Metrics = new Dictionary<string, MetricDefault>

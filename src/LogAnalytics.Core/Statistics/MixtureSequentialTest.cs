@@ -118,8 +118,21 @@ internal static class MixtureSequentialTest
     /// <summary>ln Λ⁺ = ln 2 + ln Φ(u) + ln Λ, u = d·τ/sqrt(V(V+τ²)) (half-normal mixture over λ ≥ 0).</summary>
     public static double OneSidedLogLikelihoodRatio(double difference, double variance, double mixtureVariance)
     {
-        var u = difference * Math.Sqrt(mixtureVariance / (variance * (variance + mixtureVariance)));
-        return Math.Log(2.0 * StandardNormal.Cdf(u)) + LogLikelihoodRatio(difference, variance, mixtureVariance);
+        var sum = variance + mixtureVariance;
+        var u = difference * Math.Sqrt(mixtureVariance / (variance * sum));
+        // ln Λ = ½ ln(V/(V+τ²)) + u²/2; ln Φ(u) + u²/2 is formed without cancellation (far below the null, Φ(u) underflows).
+        return Math.Log(2.0) + (0.5 * Math.Log(variance / sum)) + LogCdfPlusHalfSquare(u);
+    }
+
+    /// <summary>ln Φ(u) + u²/2, accurate for very negative u (Mills-ratio expansion below −30).</summary>
+    internal static double LogCdfPlusHalfSquare(double u)
+    {
+        if (u > -30)
+        {
+            return Math.Log(StandardNormal.Cdf(u)) + (0.5 * u * u);
+        }
+        var inv2 = 1.0 / (u * u);
+        return -Math.Log(-u) - (0.5 * Math.Log(2 * Math.PI)) + Math.Log(1 - inv2 + (3 * inv2 * inv2));
     }
 
     /// <summary>Half-width sqrt(V(V+τ²)/τ² · (2 ln(1/α) + ln((V+τ²)/V))) of the two-sided confidence sequence.</summary>
@@ -187,6 +200,66 @@ internal static class MixtureSequentialTest
         }
 
         return r * targetVariance;
+    }
+}
+
+/// <summary>
+/// One-sided always-valid test with a discrete mixture over several mixture scales τₖ (equal weights): the average of
+/// the half-normal mixture martingales Λ⁺ₖ of <see cref="MixtureSequentialTest"/> is again a nonnegative martingale with
+/// mean 1 under θ = θ₀ (a convex combination of test martingales), so p = min(1, 1/Σwₖ Λ⁺ₖ) keeps its level at every
+/// look while being close to the best single τ for effects from a fraction of the margin to many times it (the price
+/// is at most ln K in ln Λ). The bound is found by bisection: the d* with Σwₖ Λ⁺ₖ(d*) = 1/α.
+/// </summary>
+internal static class AdaptiveMixture
+{
+    /// <summary>The scales mixed, as multiples of the base scale (the margin): ½, 1, 2, 4, 8.</summary>
+    public static readonly double[] ScaleMultiples = [0.5, 1, 2, 4, 8];
+
+    /// <summary>ln of the mixture Σwₖ Λ⁺ₖ at distance <paramref name="difference"/> = θ̂ − θ₀ in the tested direction.</summary>
+    public static double LogLikelihoodRatio(double difference, double variance, double baseScale)
+    {
+        var max = double.NegativeInfinity;
+        Span<double> terms = stackalloc double[ScaleMultiples.Length];
+        for (var k = 0; k < ScaleMultiples.Length; k++)
+        {
+            var tau = baseScale * ScaleMultiples[k];
+            terms[k] = MixtureSequentialTest.OneSidedLogLikelihoodRatio(difference, variance, tau * tau);
+            max = Math.Max(max, terms[k]);
+        }
+        var sum = 0.0;
+        foreach (var t in terms)
+        {
+            sum += Math.Exp(t - max);
+        }
+        return max + Math.Log(sum / ScaleMultiples.Length);
+    }
+
+    /// <summary>p = min(1, 1/Λ) for H0: θ ≤ θ₀ against θ &gt; θ₀, with d = θ̂ − θ₀.</summary>
+    public static double PValue(double difference, double variance, double baseScale) =>
+        Math.Min(1.0, Math.Exp(-LogLikelihoodRatio(difference, variance, baseScale)));
+
+    /// <summary>The distance d* from θ̂ to the one-sided bound at level α (lower bound θ̂ − d*, upper bound θ̂ + d*).</summary>
+    public static double HalfWidth(double variance, double baseScale, double alpha)
+    {
+        var target = Math.Log(1.0 / alpha);
+        double lo = 0, hi = Math.Sqrt(variance);
+        while (LogLikelihoodRatio(hi, variance, baseScale) < target)
+        {
+            hi *= 2;
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            var mid = 0.5 * (lo + hi);
+            if (LogLikelihoodRatio(mid, variance, baseScale) >= target)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid;
+            }
+        }
+        return hi;
     }
 }
 

@@ -73,6 +73,11 @@ public sealed record Verdict
     /// within; null when the requests carry fewer than two models.</summary>
     public VerdictStrata? Strata { get; init; }
 
+    /// <summary>The running minimum p-values per guardrail (and <c>srm</c>) after this look: stored in
+    /// <c>guardrail_states</c>, not part of the published JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Evaluation.GuardrailMemory>? Memory { get; init; }
+
     /// <summary>Serializer settings of the contract: snake_case names, nulls written.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
@@ -94,12 +99,23 @@ public sealed record VerdictWindow(DateTimeOffset From, DateTimeOffset To);
 /// <summary>Requests per side.</summary>
 public sealed record VerdictSamples(long Baseline, long Canary);
 
-/// <summary>Sample ratio mismatch: chi-square goodness of fit of the observed split against the stage weight.</summary>
+/// <summary>Sample ratio mismatch: the sequential multinomial test (Lindon &amp; Malek 2022) of the observed split against
+/// the stage weight, valid however often it is checked, with a practical tolerance.</summary>
 /// <param name="ExpectedShare">The canary share the stage announces (0..1).</param>
 /// <param name="ObservedShare">The canary share observed; null without requests.</param>
-/// <param name="PValue">The chi-square p-value; null when not testable (no requests, or a 0 % / 100 % stage).</param>
-/// <param name="Ok">False when p &lt; 0.001: the split is broken and the comparison cannot be trusted.</param>
-public sealed record SrmCheck(double ExpectedShare, double? ObservedShare, double? PValue, bool Ok);
+/// <param name="PValue">The always-valid p-value (running minimum over the stage's looks of 1/Bayes factor); null when
+/// not testable (no requests, or a 0 % / 100 % stage).</param>
+/// <param name="Ok">False when p ≤ 0.001 and the observed share is off the weight by more than
+/// <see cref="Tolerance"/> (relative): the split is broken and the comparison cannot be trusted.</param>
+public sealed record SrmCheck(double ExpectedShare, double? ObservedShare, double? PValue, bool Ok)
+{
+    /// <summary>Extension: the test behind <see cref="PValue"/>, <c>sequential_multinomial</c>.</summary>
+    public string Test { get; init; } = "sequential_multinomial";
+    /// <summary>Extension: the relative tolerance (<c>SrmTolerance</c>, default 0.1) within which a real mismatch does not block.</summary>
+    public double? Tolerance { get; init; }
+    /// <summary>Extension: observed / expected share − 1; null without requests.</summary>
+    public double? RelativeDeviation { get; init; }
+}
 
 /// <summary>One guardrail's check.</summary>
 public sealed record MetricCheck

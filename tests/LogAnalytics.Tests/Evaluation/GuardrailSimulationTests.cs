@@ -62,7 +62,7 @@ public sealed class GuardrailSimulationTests(ITestOutputHelper output)
                 failed |= check.Outcome == Outcomes.Fail;
                 passed |= check.Outcome == Outcomes.Pass;
                 // Naive: "clearly below" when the fixed-horizon Wilson 95 % upper bound is under the threshold, at every look.
-                fired |= check.Details!["wilson_high"] < 0.98;
+                fired |= LogAnalytics.Statistics.WilsonInterval.Compute(sample.Matches, sample.Events, Alpha).Interval.Upper < 0.98;
             }
             everFail += failed ? 1 : 0;
             everPass += passed ? 1 : 0;

@@ -20,7 +20,7 @@ namespace LogAnalytics.Evaluation.Planning;
 /// planned at the rate observed (a rate below its threshold never reaches go).</item>
 /// <item>At a stage with canary weight w, n_c canary requests come with n_c(1−w)/w baseline requests, so
 /// V(n_c) = σ²(1/n_b + 1/n_c) = σ²/(n_c(1 − w)).</item>
-/// <item>The smallest n_c for which <see cref="SequentialJudge.Judge"/> — the judge the verdicts use, so the plan follows
+/// <item>The smallest n_c for which <see cref="SequentialJudge.Judge(IReadOnlyList{Measurement}, double)"/> — the judge the verdicts use, so the plan follows
 /// its formulas — calls the guardrail <c>pass</c> with no degradation and that variance (bisection; the always-valid
 /// interval narrows as V falls), and at least MinSamples on each side.</item>
 /// <item>Hours: n_c / (the observed requests per hour × w), and at least the stage's dwell.</item>

@@ -11,7 +11,11 @@ namespace LogAnalytics.Evaluation.Simulation;
 /// <param name="TailFactor">Multiplies the canary's p99 (1 = unchanged) by stretching latencies above the baseline's
 /// p90, so the body stays the same and only the tail regresses.</param>
 /// <param name="ErrorFactor">Multiplies the canary's error rate (1 = unchanged).</param>
-public sealed record CanaryEffect(string Name, double TailFactor = 1, double ErrorFactor = 1)
+/// <param name="LatencyFactor">Multiplies every canary latency (1 = unchanged; 1.1 sits exactly on the default 10 %
+/// latency margins).</param>
+/// <param name="ErrorDelta">Added to the canary's error rate after <paramref name="ErrorFactor"/> (0.005 sits exactly on
+/// the default error_rate margin).</param>
+public sealed record CanaryEffect(string Name, double TailFactor = 1, double ErrorFactor = 1, double LatencyFactor = 1, double ErrorDelta = 0)
 {
     /// <summary>An A/A experiment: the canary is the baseline.</summary>
     public static CanaryEffect None { get; } = new("A/A");
@@ -101,8 +105,8 @@ public static class SequentialSimulation
                     var latency = Math.Exp(Math.Log(settings.MedianLatencyMs) + settings.LatencySigma * Normal.Sample(random, 0, 1));
                     if (isCanary)
                     {
-                        newCanary.Add(latency > q90 ? q90 + (latency - q90) * stretch : latency);
-                        if (random.NextDouble() < settings.BaselineErrorRate * effect.ErrorFactor)
+                        newCanary.Add(effect.LatencyFactor * (latency > q90 ? q90 + (latency - q90) * stretch : latency));
+                        if (random.NextDouble() < settings.BaselineErrorRate * effect.ErrorFactor + effect.ErrorDelta)
                         {
                             canaryErrors++;
                         }
@@ -128,10 +132,7 @@ public static class SequentialSimulation
                     Canary = Arm(canary, canaryErrors),
                 };
                 var verdict = evaluator.Evaluate(definition, sample, previous);
-                if (previous is null || previous.Decision != verdict.Decision)
-                {
-                    previous = new PreviousDecision(verdict.Decision, start, asOf, verdict.Reasons.FirstOrDefault() ?? "");
-                }
+                previous = VerdictMemory.Next(previous, verdict);
                 sawNoGo |= verdict.Decision == Decisions.NoGo;
                 sawGo |= verdict.Decision == Decisions.Go;
                 sawNaive |= verdict.Checks.Any(c => c.PValue < definition.Alpha && c.RelativeChange > 0);
