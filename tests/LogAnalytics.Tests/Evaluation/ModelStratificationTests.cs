@@ -77,6 +77,7 @@ public sealed class ModelStratificationTests(ITestOutputHelper output)
         Assert.True(pooled >= n / 2, $"pooled comparison failed only {pooled}/{n}: the scenario does not show the bias");
 
         // The verdict says which models were compared and how many requests each side had.
+        LogAnalytics.Tests.Verdicts.VerdictContract.AssertValid(last); // strata is part of the published contract
         var strata = last.Strata!;
         Assert.Equal("model", strata.By);
         Assert.Equal([Slow.Model, Fast.Model], strata.Models.Select(m => m.Model).Order(StringComparer.Ordinal).ToArray());

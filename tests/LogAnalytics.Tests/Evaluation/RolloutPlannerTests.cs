@@ -125,6 +125,7 @@ public sealed class RolloutPlannerTests(ITestOutputHelper output)
         var verdict = ExperimentEvaluator.CreateDefault().Evaluate(experiment, sample, null);
 
         Assert.Equal(Decisions.Wait, verdict.Decision);
+        LogAnalytics.Tests.Verdicts.VerdictContract.AssertValid(verdict); // estimate.plan is part of the published contract
         var plan = verdict.Estimate!.Plan!;
         Assert.Equal(5, plan.Stage);
         Assert.Equal(experiment.Guardrails.Select(g => g.Metric).ToArray(), plan.Guardrails.Select(g => g.Metric).ToArray());
