@@ -31,6 +31,9 @@ internal sealed class VerdictWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        // The producer exists from the start, so that a broker it cannot reach is reported (through Serilog) at once,
+        // not only once the partitions are known.
+        using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
         try
         {
             // Until the first assignment is checked, this worker cannot tell whether its database holds all the traffic.
@@ -42,7 +45,6 @@ internal sealed class VerdictWorker(
         }
         using var connection = storeProvider.OpenConnection();
         var service = new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault(), () => prices.Current);
-        using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
         var interval = TimeSpan.FromSeconds(experiments.Value.EvaluationIntervalSeconds);
         using var timer = new PeriodicTimer(interval, clock);
         PriceBook? synced = null;

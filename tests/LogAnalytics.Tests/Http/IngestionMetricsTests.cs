@@ -35,7 +35,8 @@ public sealed class IngestionMetricsTests
         Assert.Equal(new BatchCommit(5, TimeSpan.FromMilliseconds(40)), seen);
         Assert.Equal(DateTimeOffset.Parse("2026-11-26T09:00:05.500Z", System.Globalization.CultureInfo.InvariantCulture), api.Statistics.LastStoredEventTimestamp);
         var (_, s) = PrometheusText.Parse(await api.Client.GetStringAsync("/metrics"));
-        Assert.Equal(2, PrometheusText.Value(s, "loganalytics_events_quarantined_total", ("reason", "not_json")));
+        Assert.Equal(1, PrometheusText.Value(s, "loganalytics_events_quarantined_total", ("reason", "not_json"))); // "{also not json"
+        Assert.Equal(1, PrometheusText.Value(s, "loganalytics_events_quarantined_total", ("reason", "not_an_event"))); // "not json": prose
         Assert.Equal(1, PrometheusText.Value(s, "loganalytics_events_quarantined_total", ("reason", "missing_field")));
         Assert.Equal(1, PrometheusText.Value(s, "loganalytics_batch_size_messages_count"));
         Assert.Equal(5, PrometheusText.Value(s, "loganalytics_batch_size_messages_sum"));

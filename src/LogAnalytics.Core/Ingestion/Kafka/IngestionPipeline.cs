@@ -282,6 +282,7 @@ internal sealed class IngestionPipeline : IDisposable
                         }
                         catch (Exception ex)
                         {
+                            _failure = ex; // before waking the waiter, so it sees Failed at once
                             control.Done.SetException(ex);
                             throw;
                         }
