@@ -18,7 +18,12 @@ public sealed class ExperimentEvaluator
 
     /// <summary>An evaluator with every built-in check, latency and error guardrails compared within model when the
     /// requests carry one (<see cref="ModelStratifiedCheck"/>).</summary>
-    public static ExperimentEvaluator CreateDefault() => new(ModelStratifiedCheck.WrapAll(GuardrailChecks.All()));
+    public static ExperimentEvaluator CreateDefault(bool planWhileWaiting = true) =>
+        new(ModelStratifiedCheck.WrapAll(GuardrailChecks.All())) { PlanWhileWaiting = planWhileWaiting };
+
+    /// <summary>Whether a waiting verdict carries <c>estimate.plan</c> (default true). Simulations that evaluate thousands
+    /// of looks and never read the plan turn it off: planning costs about ten times the rest of an evaluation.</summary>
+    public bool PlanWhileWaiting { get; init; } = true;
 
     /// <summary>The metric names this evaluator knows.</summary>
     public IReadOnlySet<string> Metrics => _checks.Keys.ToHashSet(StringComparer.Ordinal);
@@ -63,7 +68,7 @@ public sealed class ExperimentEvaluator
                 _ => "first_stage",
             }, Math.Round(dwellRequired.TotalHours, 3), Math.Round((sample.AsOf - sample.Stage.StartedAt).TotalHours, 3)),
             Endpoints = new VerdictEndpoints(sample.Baseline.Endpoints, sample.Canary.Endpoints),
-            Estimate = decision == Decisions.Wait && estimate is not null ? estimate with { Plan = Planning.RolloutPlanner.PlanCurrentStage(_checks.Values, experiment, sample, judged) } : null,
+            Estimate = decision == Decisions.Wait && estimate is not null ? estimate with { Plan = !PlanWhileWaiting ? null : Planning.RolloutPlanner.PlanCurrentStage(_checks.Values, experiment, sample, judged) } : null,
             DefaultsUsed = experiment.UsesDefaults,
             Cost = VerdictFigures.Cost(sample),
             Validation = VerdictFigures.Validation(sample),

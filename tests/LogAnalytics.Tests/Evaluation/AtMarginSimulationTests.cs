@@ -21,7 +21,7 @@ public sealed class AtMarginSimulationTests(ITestOutputHelper output)
     private const int Looks = 6;
     private const int PerLook = 1500;
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault();
+    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
 
     private static ExperimentDefinition Experiment(Guardrail guardrail) => ExperimentCatalog.Defaults("margin") with
     {

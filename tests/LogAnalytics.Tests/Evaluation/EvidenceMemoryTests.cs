@@ -55,7 +55,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_go_reached_earlier_in_the_stage_survives_a_brief_split_wait()
     {
-        var evaluator = ExperimentEvaluator.CreateDefault();
+        var evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
         var experiment = Experiment();
         var first = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 10_000, 100), null);
         Assert.Equal(Decisions.Go, first.Decision);
@@ -93,7 +93,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
     public void The_running_minimum_and_the_go_survive_a_restart_through_duckdb()
     {
         var db = Path.Combine(_dir, "memory.duckdb");
-        var evaluator = ExperimentEvaluator.CreateDefault();
+        var evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
         var experiment = Experiment();
         var verdict = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 10_000, 100), null);
         Assert.Equal(Decisions.Go, verdict.Decision);

@@ -39,7 +39,7 @@ public sealed class ModelStratificationTests(ITestOutputHelper output)
     /// (the same checks without stratification), on the same data.</summary>
     private static (int Stratified, int Pooled, Verdict Last) Run(int experiments, int looks, double canaryFactor, int seed)
     {
-        var stratified = ExperimentEvaluator.CreateDefault();
+        var stratified = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
         var pooled = new ExperimentEvaluator(GuardrailChecks.All());
         var experiment = Experiment(MetricNames.LatencyP50, MetricNames.LatencyP95, MetricNames.ErrorRate);
         var random = new Random(seed);

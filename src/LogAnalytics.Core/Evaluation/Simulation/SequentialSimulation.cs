@@ -78,7 +78,7 @@ public static class SequentialSimulation
             MinSamples = 1,
             UsesDefaults = false,
         };
-        var evaluator = ExperimentEvaluator.CreateDefault();
+        var evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var body = LogNormal.WithMuSigma(Math.Log(settings.MedianLatencyMs), settings.LatencySigma);
         var q90 = body.InverseCumulativeDistribution(0.90);
