@@ -6,6 +6,7 @@ var root = new RootCommand("LogAnalytics: router traffic logs from Kafka into Du
     RunCommand.Create(),
     ReplayCommand.Create(),
     VerdictCommand.Create(),
+    EvaluateCommand.Create(),
     SimulateCommand.Create(),
     DemoCommand.Create(),
 };

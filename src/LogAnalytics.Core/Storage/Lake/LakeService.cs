@@ -35,7 +35,7 @@ internal sealed class LakeService(
         LakeWriter? lake = null;
         if (lakePath is not null)
         {
-            lake = new LakeWriter(connection, lakePath, TimeSpan.FromSeconds(Math.Max(_options.LakeFlushSeconds, 60)));
+            lake = new LakeWriter(connection, lakePath, TimeSpan.FromSeconds(Math.Max(_options.LakeFlushSeconds, 60))) { Shared = _options.LakeShared };
             lake.Recover();
             log.LogInformation("Writing the analyst lake {LakePath} every {LakeFlushSeconds} s (read it with sql/lake/views.sql)",
                 lake.Root, _options.LakeFlushSeconds);

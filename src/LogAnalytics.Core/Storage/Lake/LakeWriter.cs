@@ -70,6 +70,17 @@ public sealed class LakeWriter
     /// <summary>The lake folder.</summary>
     public string Root => _root;
 
+    /// <summary>Several workers write this lake (<c>Storage:LakeShared</c>): each writes its temporary files in a folder
+    /// of its own under <c>_tmp/</c>, and no writer deletes or rewrites data files beyond the durable offset on
+    /// recovery (they may be another worker's flush in progress). Default false.</summary>
+    public bool Shared
+    {
+        get => _tempFolder != TempFolder;
+        init => _tempFolder = value ? Path.Combine(TempFolder, Guid.NewGuid().ToString("N")) : TempFolder;
+    }
+
+    private readonly string _tempFolder = TempFolder;
+
     /// <summary>For tests: runs after a compacted file is in place and before the files it replaces are deleted.</summary>
     internal Action<string>? AfterCompactedFileVisible { get; set; }
 
@@ -81,7 +92,7 @@ public sealed class LakeWriter
     public void Recover()
     {
         Directory.CreateDirectory(_root);
-        var temp = Path.Combine(_root, TempFolder);
+        var temp = Path.Combine(_root, _tempFolder);
         if (Directory.Exists(temp))
         {
             Directory.Delete(temp, recursive: true);
@@ -100,7 +111,10 @@ public sealed class LakeWriter
         foreach (var (path, name) in DataFiles())
         {
             var key = (name.Source, name.Partition);
-            if (name.From >= _durable.GetValueOrDefault(key))
+            // In a shared lake a file beyond the durable offset may be another worker's flush in progress (its marker
+            // follows): never delete or rewrite it. Readers keep one row per source position, so a range written
+            // twice (a crash before the marker, a zombie's late file) is harmless.
+            if (!Shared && name.From >= _durable.GetValueOrDefault(key))
             {
                 if (!orphans.TryGetValue(key, out var list))
                 {
@@ -458,7 +472,7 @@ public sealed class LakeWriter
     private void CommitMarker(LakeFileName range)
     {
         var folder = Path.Combine(_root, OffsetsFolder);
-        var temp = Path.Combine(_root, TempFolder, "." + range.Stem);
+        var temp = Path.Combine(_root, _tempFolder, "." + range.Stem);
         File.WriteAllBytes(temp, []);
         File.Move(temp, Path.Combine(folder, range.Stem), overwrite: true);
         foreach (var path in Directory.EnumerateFiles(folder))
@@ -475,7 +489,7 @@ public sealed class LakeWriter
     private void WriteFile(string select, string target)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = Path.Combine(_root, TempFolder, "." + Guid.NewGuid().ToString("N") + LakeFileName.Extension);
+        var temp = Path.Combine(_root, _tempFolder, "." + Guid.NewGuid().ToString("N") + LakeFileName.Extension);
         Execute($"COPY ({select}) TO {Literal(temp)} (FORMAT parquet, COMPRESSION zstd)");
         File.Move(temp, target, overwrite: true);
     }
