@@ -33,8 +33,9 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="settings"/> as a JSON config file and starts `loganalytics run --config` on it.</summary>
-    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings)
+    /// <summary>Writes <paramref name="settings"/> as a JSON config file and starts `loganalytics run --config` on it
+    /// (or `loganalytics <paramref name="command"/> --config`, e.g. <c>["evaluate", "--lake", dir]</c>).</summary>
+    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings, params string[] command)
     {
         File.WriteAllText(configPath, ToJson(settings));
         var dll = Path.Combine(AppContext.BaseDirectory, "loganalytics.dll");
@@ -47,7 +48,10 @@ public sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(configPath)!,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("run");
+        foreach (var argument in command.Length == 0 ? ["run"] : command)
+        {
+            info.ArgumentList.Add(argument);
+        }
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configPath);
         info.Environment["CI"] = "true";
