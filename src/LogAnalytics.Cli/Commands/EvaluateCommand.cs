@@ -25,12 +25,9 @@ internal static class EvaluateCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            // A lake that does not exist yet is waited for (the evaluator may start before the first worker): the
+            // evaluator says so in its log, naming the folder.
             var lakePath = Path.GetFullPath(parse.GetRequiredValue(lake));
-            if (!Directory.Exists(lakePath))
-            {
-                await Console.Error.WriteLineAsync($"loganalytics evaluate: --lake {lakePath}: no such folder; point it at the workers' Storage:LakePath");
-                return ConfigOption.UsageError;
-            }
             try
             {
                 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
