@@ -42,6 +42,7 @@ internal static class EvaluateCommand
                 builder.Services.AddLogAnalyticsLakeEvaluator(builder.Configuration,
                     new LakeEvaluatorSettings(lakePath, Path.GetFullPath(parse.GetRequiredValue(db))));
                 using var host = builder.Build();
+                AppHost.ValidateSettings(host.Services); // one line per bad key, before the host logs a stack trace
                 await host.RunAsync(ct);
                 return Environment.ExitCode;
             }
