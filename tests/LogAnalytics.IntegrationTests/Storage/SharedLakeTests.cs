@@ -72,7 +72,7 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
     }
 
     [Fact]
-    public async Task Three_workers_an_evaluator_a_kill_9_and_a_rescale_leave_every_event_once_in_the_lake_and_only_the_evaluators_verdicts()
+    public async Task Three_workers_an_evaluator_a_kill_9_a_sigstop_and_a_rescale_leave_every_event_once_in_the_lake_and_only_the_evaluators_verdicts()
     {
         var topic = $"shared-{Guid.NewGuid():N}";
         await kafka.CreateTopicAsync(topic, partitions: 6);
@@ -105,6 +105,21 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
                     case 4:
                         workers["w1"].Dispose();
                         StartWorker("w1"); // restarted on its own file
+                        break;
+                    case 5:
+                        // w2 stops answering past the session timeout: its partitions go to the others; then it resumes
+                        // as a zombie with whatever it held, and rejoins.
+                        var assignedBefore = Occurrences(workers["w0"].Output + workers["w1"].Output, "Assigned ");
+                        workers["w2"].Pause(true);
+                        try
+                        {
+                            await Eventually.UntilAsync(() => Occurrences(workers["w0"].Output + workers["w1"].Output, "Assigned ") > assignedBefore,
+                                TimeSpan.FromSeconds(90), () => "w2's partitions were never reassigned:\n" + Outputs(workers));
+                        }
+                        finally
+                        {
+                            workers["w2"].Pause(false);
+                        }
                         break;
                     case 6:
                         StartWorker("w3"); // a worker added
@@ -168,6 +183,16 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
     private Verdict? Latest(string verdictTopic) =>
         kafka.ReadAllAsync(verdictTopic).GetAwaiter().GetResult().Where(r => r.Key == "alpha").OrderBy(r => r.Offset)
             .Select(r => Verdict.FromJson(r.Value!)).LastOrDefault();
+
+    private static int Occurrences(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
 
     private static string Outputs(Dictionary<string, WorkerProcess> workers) =>
         string.Join("\n", workers.Select(w => $"--- {w.Key}:\n{w.Value.Output}"));

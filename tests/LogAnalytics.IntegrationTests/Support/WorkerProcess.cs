@@ -65,6 +65,13 @@ public sealed class WorkerProcess : IDisposable
         _process.WaitForExit(30_000);
     }
 
+    /// <summary>SIGSTOP (<paramref name="pause"/>) or SIGCONT: a process that stops answering without leaving.</summary>
+    public void Pause(bool pause)
+    {
+        using var signal = Process.Start("kill", [pause ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        signal!.WaitForExit();
+    }
+
     /// <summary>SIGTERM, then wait for a clean exit.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
