@@ -7,6 +7,7 @@ var root = new RootCommand("LogAnalytics: router traffic logs from Kafka into Du
     ReplayCommand.Create(),
     VerdictCommand.Create(),
     PlanCommand.Create(),
+    EvaluateCommand.Create(),
     SimulateCommand.Create(),
     DemoCommand.Create(),
     ReportCommand.Create(),

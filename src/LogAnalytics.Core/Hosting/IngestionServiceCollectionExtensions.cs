@@ -105,6 +105,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             return ValidateOptionsResult.Fail($"Storage:DatabasePath \"{options.DatabasePath}\" is a directory; name a file in it, e.g. \"{Path.Combine(options.DatabasePath, "loganalytics.duckdb")}\"");
         }
+        if (options.LakeShared && options.EffectiveLakePath is null)
+        {
+            return ValidateOptionsResult.Fail("Storage:LakeShared is true but the lake is disabled (Storage:LakePath is empty or the database is in memory); set Storage:LakePath to the shared folder");
+        }
         if (options.SnapshotIntervalSeconds is < 0)
         {
             return ValidateOptionsResult.Fail("Storage:SnapshotIntervalSeconds must be >= 0 (0 disables the analyst snapshot)");

@@ -18,6 +18,7 @@ namespace LogAnalytics.Publishing;
 internal sealed class VerdictWorker(
     IOptions<ExperimentsOptions> experiments,
     IOptions<KafkaOptions> kafka,
+    IOptions<StorageOptions> storage,
     EventStoreProvider storeProvider,
     PriceBookFile prices,
     VerdictFeed feed,
@@ -94,6 +95,17 @@ internal sealed class VerdictWorker(
     /// <summary>Whether verdicts may be published now; says once (per change) in the log why not and what to do.</summary>
     private bool MayPublish()
     {
+        if (storage.Value.LakeShared)
+        {
+            if (!_withholding)
+            {
+                _withholding = true;
+                _log.LogInformation("Verdicts come from the evaluator: Storage:LakeShared is true, so this worker only ingests (into its file and the lake at {LakePath}). " +
+                    "Run one `loganalytics evaluate --lake <that folder>` process to publish verdicts to {VerdictTopic}",
+                    storage.Value.EffectiveLakePath, kafka.Value.VerdictTopic);
+            }
+            return false;
+        }
         var ownership = ingestion.Ownership;
         if (ownership == PartitionOwnership.All)
         {

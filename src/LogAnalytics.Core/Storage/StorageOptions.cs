@@ -27,6 +27,12 @@ public sealed class StorageOptions
     /// date and hour). Default: the database path without extension plus <c>.lake/</c>. Empty disables the lake.</summary>
     public string? LakePath { get; set; }
 
+    /// <summary><c>Storage:LakeShared</c>: the lake is a volume shared by several workers of one <c>Kafka:GroupId</c>
+    /// (each with its own DuckDB file). Then no worker publishes verdicts, even one owning every partition: one
+    /// <c>loganalytics evaluate --lake</c> process judges the whole lake; and a worker resumes each partition it is
+    /// assigned from the later of its own stored offset and the lake's durable offset. Default false.</summary>
+    public bool LakeShared { get; set; }
+
     /// <summary><c>Storage:LakeFlushSeconds</c>: a stored row is in the lake within this many seconds. Default 60.</summary>
     [Range(1, 86_400)]
     public int LakeFlushSeconds { get; set; } = 60;

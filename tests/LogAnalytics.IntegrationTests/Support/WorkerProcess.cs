@@ -34,8 +34,8 @@ public sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>Writes <paramref name="settings"/> as a JSON config file and starts `loganalytics run --config` on it
-    /// (or another <paramref name="command"/>, e.g. watch).</summary>
-    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings, string command = "run")
+    /// (or `loganalytics <paramref name="command"/> --config`, e.g. <c>["evaluate", "--lake", dir]</c>).</summary>
+    public static WorkerProcess Start(string configPath, IDictionary<string, string?> settings, params string[] command)
     {
         File.WriteAllText(configPath, ToJson(settings));
         var dll = Path.Combine(AppContext.BaseDirectory, "loganalytics.dll");
@@ -48,7 +48,10 @@ public sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(configPath)!,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add(command);
+        foreach (var argument in command.Length == 0 ? ["run"] : command)
+        {
+            info.ArgumentList.Add(argument);
+        }
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configPath);
         info.Environment["CI"] = "true";
@@ -60,6 +63,13 @@ public sealed class WorkerProcess : IDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(30_000);
+    }
+
+    /// <summary>SIGSTOP (<paramref name="pause"/>) or SIGCONT: a process that stops answering without leaving.</summary>
+    public void Pause(bool pause)
+    {
+        using var signal = Process.Start("kill", [pause ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        signal!.WaitForExit();
     }
 
     /// <summary>SIGTERM, then wait for a clean exit.</summary>

@@ -36,6 +36,22 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_with_bad_settings_fails_at_start_naming_each_key()
+    {
+        var config = Path.Combine(_dir, "bad-evaluate.json");
+        File.WriteAllText(config, """
+            {"Kafka":{"BootstrapServers":"no-port"},
+             "Experiments":{"Items":[{"Id":"x","Alpha":2}]}}
+            """);
+        var (exit, stderr) = Run("evaluate", "--lake", Path.Combine(_dir, "lake"), "--db", Path.Combine(_dir, "e.duckdb"), "--config", config);
+        Assert.Equal(2, exit);
+        Assert.Contains("Kafka:BootstrapServers \"no-port\" must be host:port", stderr);
+        Assert.Contains("Experiments:Items:0:Alpha must be in (0, 0.5)", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "e.duckdb")), "nothing is created before the settings are valid");
+    }
+
+    [Fact]
     public void A_broken_price_book_fails_run_and_replay_at_start_with_its_json_path()
     {
         var pricing = Path.Combine(_dir, "pricing.json");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Storage;
+using LogAnalytics.Storage.Lake;
 using Microsoft.Extensions.Logging;
 
 namespace LogAnalytics.Ingestion.Kafka;
@@ -68,6 +69,13 @@ internal sealed class IngestionPipeline : IDisposable
         _queue = new BlockingCollection<Step>(new ConcurrentQueue<Step>(), Capacity);
         _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
     }
+
+    /// <summary>The lake shared by the workers of the consumer group (<c>Storage:LakeShared</c>), or null. When set, a
+    /// newly assigned partition resumes from the later of this worker's stored offset and the lake's durable offset
+    /// (recovered from the lake's marker names; the previous owner's rows up to there are in the lake), and from the
+    /// beginning when neither exists: never from Kafka's committed offset, which is advisory and may be ahead of the
+    /// lake (the previous owner stored rows in its own file, then died before flushing them to the lake).</summary>
+    public string? SharedLakePath { get; init; }
 
     /// <summary>Messages per chunk (one decode task).</summary>
     public int ChunkSize { get; }
@@ -140,17 +148,30 @@ internal sealed class IngestionPipeline : IDisposable
         });
     }
 
+    /// <summary>Where a partition resumes: the later of this worker's stored next offset and the lake's durable one.
+    /// Every position below either is stored already (in this file, to be flushed by this worker, or in the lake).</summary>
+    internal static long? ResumeOffset(long? own, long? lake) => (own, lake) switch
+    {
+        ({ } o, { } l) => Math.Max(o, l),
+        ({ } o, null) => o,
+        (null, { } l) => l,
+        _ => null,
+    };
+
     /// <summary>The positions to resume newly assigned partitions from: the offsets stored in DuckDB, read after
     /// everything queued before was written. Consumer thread.</summary>
     public List<TopicPartitionOffset> LoadPositions(IReadOnlyList<TopicPartition> partitions) => Control(() =>
     {
         var result = new List<TopicPartitionOffset>(partitions.Count);
+        var lake = SharedLakePath is null ? null : LakeWriter.ReadDurableOffsets(SharedLakePath);
         foreach (var topic in partitions.Select(p => p.Topic).Distinct())
         {
             var stored = _store.LoadOffsets(topic);
             foreach (var tp in partitions.Where(p => p.Topic == topic))
             {
-                if (stored.TryGetValue(tp.Partition.Value, out var next))
+                var resume = ResumeOffset(stored.TryGetValue(tp.Partition.Value, out var own) ? own : null,
+                    lake is null ? null : lake.TryGetValue((topic, tp.Partition.Value), out var durable) ? durable : null);
+                if (resume is { } next)
                 {
                     _stored[(topic, tp.Partition.Value)] = next;
                     result.Add(new TopicPartitionOffset(tp, new Offset(next)));
@@ -158,7 +179,7 @@ internal sealed class IngestionPipeline : IDisposable
                 else
                 {
                     _stored.Remove((topic, tp.Partition.Value));
-                    result.Add(new TopicPartitionOffset(tp, Offset.Unset));
+                    result.Add(new TopicPartitionOffset(tp, lake is null ? Offset.Unset : Offset.Beginning));
                 }
             }
         }

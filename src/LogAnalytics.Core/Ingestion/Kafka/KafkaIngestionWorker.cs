@@ -19,6 +19,7 @@ internal sealed class KafkaIngestionWorker(
     IOptions<KafkaOptions> kafkaOptions,
     IOptions<IngestionOptions> ingestionOptions,
     EventStoreProvider storeProvider,
+    IOptions<StorageOptions> storageOptions,
     IngestionStatistics statistics,
     TimeProvider clock,
     ILoggerFactory loggerFactory,
@@ -65,7 +66,10 @@ internal sealed class KafkaIngestionWorker(
         var decoder = _options.CreateDecoder(clock);
         using var deadLetters = new DeadLetterPublisher(_kafka, loggerFactory.CreateLogger<DeadLetterPublisher>());
         using var pipeline = _pipeline = new IngestionPipeline(store, decoder, deadLetters, statistics, clock, _log, _kafka.DeadLetterTopic,
-            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs));
+            _options.BatchMaxEvents, TimeSpan.FromMilliseconds(_options.BatchMaxDelayMs))
+        {
+            SharedLakePath = storageOptions.Value.LakeShared ? storageOptions.Value.EffectiveLakePath : null,
+        };
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.BuildConsumerConfig())
             .SetPartitionsAssignedHandler((c, partitions) =>
             {
@@ -229,10 +233,13 @@ internal sealed class KafkaIngestionWorker(
 
     private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var result = _pipeline!.LoadPositions(partitions);
+        var pipeline = _pipeline!;
+        var result = pipeline.LoadPositions(partitions);
         _ownershipDirty = true;
         _ownershipCheckedAgo.Reset();
-        _log.LogInformation("Assigned {Partitions}; resuming from the offsets stored in DuckDB",
+        _log.LogInformation(pipeline.SharedLakePath is null
+                ? "Assigned {Partitions}; resuming from the offsets stored in DuckDB"
+                : "Assigned {Partitions}; resuming from the later of the offsets stored in DuckDB and those durable in the shared lake",
             string.Join(", ", result.Select(r => $"{r.Topic}[{r.Partition.Value}]@{(r.Offset == Offset.Unset ? "start" : r.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}")));
         return result;
     }

@@ -36,7 +36,7 @@ internal sealed class LakeService(
         if (lakePath is not null)
         {
             lake = new LakeWriter(connection, lakePath, TimeSpan.FromSeconds(Math.Max(_options.LakeFlushSeconds, 60)),
-                LakeWriter.WriterIdFor(_options.DatabasePath));
+                LakeWriter.WriterIdFor(_options.DatabasePath)) { Shared = _options.LakeShared };
             lake.Recover();
             log.LogInformation("Writing the analyst lake {LakePath} every {LakeFlushSeconds} s (read it with sql/lake/views.sql)",
                 lake.Root, _options.LakeFlushSeconds);

@@ -71,7 +71,7 @@ public sealed class LakeWriter
         _temp = Path.Combine(_root, TempFolder, LakeFileName.Escape(writerId));
     }
 
-    private readonly string _temp;
+    private string _temp;
 
     /// <summary>A stable writer id for the worker that owns <paramref name="databasePath"/>: its file name and a hash
     /// of its full path.</summary>
@@ -84,6 +84,26 @@ public sealed class LakeWriter
 
     /// <summary>The lake folder.</summary>
     public string Root => _root;
+
+    /// <summary>Several workers write this lake (<c>Storage:LakeShared</c>): each writes its temporary files in a folder
+    /// of its own under <c>_tmp/</c>, and no writer deletes or rewrites data files beyond the durable offset on
+    /// recovery (they may be another worker's flush in progress). Default false.</summary>
+    /// <remarks>In a shared lake the folder's name also carries a random part: several workers may share a database file name
+    /// (one per pod), and a restarted worker must never delete another one's files in progress.</remarks>
+    public bool Shared
+    {
+        get => _shared;
+        init
+        {
+            _shared = value;
+            if (value)
+            {
+                _temp += "-" + Guid.NewGuid().ToString("N")[..12];
+            }
+        }
+    }
+
+    private readonly bool _shared;
 
     /// <summary>For tests: runs after a compacted file is in place and before the files it replaces are deleted.</summary>
     internal Action<string>? AfterCompactedFileVisible { get; set; }
@@ -114,7 +134,10 @@ public sealed class LakeWriter
         foreach (var (path, name) in DataFiles())
         {
             var key = (name.Source, name.Partition);
-            if (name.From >= _durable.GetValueOrDefault(key))
+            // In a shared lake a file beyond the durable offset may be another worker's flush in progress (its marker
+            // follows): never delete or rewrite it. Readers keep one row per source position, so a range written
+            // twice (a crash before the marker, a zombie's late file) is harmless.
+            if (!Shared && name.From >= _durable.GetValueOrDefault(key))
             {
                 if (!orphans.TryGetValue(key, out var list))
                 {

@@ -49,4 +49,15 @@ public sealed class LakeOptionsTests
         var error = Assert.Throws<OptionsValidationException>(() => Bind(("Storage:DatabasePath", "/data/w.duckdb"), (key, value)));
         Assert.Contains(key.Split(':')[1], error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_shared_lake_is_off_by_default_binds_by_its_name_and_needs_a_lake()
+    {
+        Assert.False(Bind(("Storage:DatabasePath", "/data/w.duckdb")).LakeShared);
+        Assert.True(Bind(("Storage:DatabasePath", "/data/w.duckdb"), ("Storage:LakePath", "/lake"), ("Storage:LakeShared", "true")).LakeShared);
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            Bind(("Storage:DatabasePath", "/data/w.duckdb"), ("Storage:LakePath", ""), ("Storage:LakeShared", "true")));
+        Assert.Contains("Storage:LakeShared", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:LakePath", error.Message, StringComparison.Ordinal);
+    }
 }
