@@ -5,7 +5,7 @@ using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Kpis;
 using LogAnalytics.Kpis.Pricing;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 
 namespace LogAnalytics.Benchmarks;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Ingestion.Replay;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 
 namespace LogAnalytics.Benchmarks;

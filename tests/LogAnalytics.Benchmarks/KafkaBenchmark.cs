@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using DuckDB.NET.Data;
 using LogAnalytics.Cli;
 using LogAnalytics.Ingestion;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using DuckDB.NET.Data;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Ingestion.Replay;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 
 namespace LogAnalytics.Benchmarks;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using DuckDB.NET.Data;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using LogAnalytics.Storage.Lake;
 

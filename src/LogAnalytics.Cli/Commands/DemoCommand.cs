@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Confluent.Kafka;
 using LogAnalytics.Cli.Demo;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 
 namespace LogAnalytics.Cli.Commands;
 

@@ -8,7 +8,7 @@ using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Publishing;
 using LogAnalytics.Verdicts;
 using LogAnalytics.Ingestion;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 
 namespace LogAnalytics.Cli.Demo;
 

@@ -1,4 +1,4 @@
-namespace LogAnalytics.Simulation;
+namespace LogAnalytics.SyntheticTraffic;
 
 /// <summary>
 /// How one backend behaves in the synthetic router: its latency distribution, its error rates and its price.

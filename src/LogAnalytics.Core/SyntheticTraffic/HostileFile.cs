@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace LogAnalytics.Simulation;
+namespace LogAnalytics.SyntheticTraffic;
 
 /// <summary>The kinds of line <see cref="HostileFile"/> writes.</summary>
 public enum HostileKind

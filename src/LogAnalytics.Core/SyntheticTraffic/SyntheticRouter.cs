@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LogAnalytics.Ingestion.Decoding;
 
-namespace LogAnalytics.Simulation;
+namespace LogAnalytics.SyntheticTraffic;
 
 /// <summary>
 /// A seeded generator of router traffic logs shaped like the real router's: JSON request events for a baseline and a

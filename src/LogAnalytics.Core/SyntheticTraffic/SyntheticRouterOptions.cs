@@ -1,4 +1,4 @@
-namespace LogAnalytics.Simulation;
+namespace LogAnalytics.SyntheticTraffic;
 
 /// <summary>Settings of a <see cref="SyntheticRouter"/>. Two routers with equal options produce identical bytes.</summary>
 public sealed record SyntheticRouterOptions

@@ -1,4 +1,4 @@
-namespace LogAnalytics.Simulation;
+namespace LogAnalytics.SyntheticTraffic;
 
 /// <summary>
 /// What the synthetic router simulates: a baseline and a canary endpoint, the canary weight it announces, and the

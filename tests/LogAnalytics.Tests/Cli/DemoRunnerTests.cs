@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
 using LogAnalytics.Cli.Demo;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using Xunit;
 
 namespace LogAnalytics.Tests.Cli;

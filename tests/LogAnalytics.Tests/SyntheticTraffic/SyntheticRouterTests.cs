@@ -1,8 +1,8 @@
 using LogAnalytics.Ingestion.Decoding;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using Xunit;
 
-namespace LogAnalytics.Tests.Simulation;
+namespace LogAnalytics.Tests.SyntheticTraffic;
 
 public sealed class SyntheticRouterTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using LogAnalytics.Ingestion.Decoding;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using Xunit;
 
 namespace LogAnalytics.Tests.Ingestion.Decoding;

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Ingestion.Replay;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using Xunit;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Ingestion.Replay;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 
 namespace LogAnalytics.Tests.Ingestion.Replay;

@@ -3,7 +3,7 @@ using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
 using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
-using LogAnalytics.Simulation;
+using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using LogAnalytics.Storage.Lake;
 using LogAnalytics.Verdicts;
