@@ -26,24 +26,7 @@ public sealed class HttpEndToEndTests(KafkaFixture kafka) : IDisposable
         settings["Http:Urls"] = "http://127.0.0.1:0";
         settings["Http:ApiKeys:0"] = ApiKey;
         settings["Kafka:Client:statistics.interval.ms"] = "1000";
-        for (var i = 0; i < ids.Length; i++)
-        {
-            var key = $"Experiments:Items:{i}";
-            settings[$"{key}:Id"] = ids[i];
-            settings[$"{key}:BaselineEndpoint"] = "legacy";
-            settings[$"{key}:CanaryEndpoint"] = "holy_sheep";
-            for (var s = 0; s < 4; s++)
-            {
-                settings[$"{key}:MinDwell:{s}"] = "0s";
-            }
-            settings[$"{key}:MinSamples"] = "500";
-            var metrics = new[] { ("latency_p50", "0.25"), ("latency_p95", "0.35"), ("latency_p99", "0.6"), ("latency_distribution", "0.25"), ("error_rate", "0.03") };
-            for (var m = 0; m < metrics.Length; m++)
-            {
-                settings[$"{key}:Metrics:{m}:Name"] = metrics[m].Item1;
-                settings[$"{key}:Metrics:{m}:Margin"] = metrics[m].Item2;
-            }
-        }
+        WorkerHost.AddExperiments(settings, ids);
         return settings;
     }
 

@@ -25,6 +25,31 @@ public sealed class WorkerHost : IAsyncDisposable
         return new WorkerHost(host);
     }
 
+    /// <summary>Adds experiments <paramref name="ids"/> (legacy = baseline, holy_sheep = canary) with no dwell, 500
+    /// minimum samples and margins wide enough for a healthy canary to pass at test volumes (a few thousand canary
+    /// requests): the shape every end-to-end verdict test uses.</summary>
+    public static void AddExperiments(IDictionary<string, string?> settings, params string[] ids)
+    {
+        var metrics = new[] { ("latency_p50", "0.25"), ("latency_p95", "0.35"), ("latency_p99", "0.6"), ("latency_distribution", "0.25"), ("error_rate", "0.03") };
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var key = $"Experiments:Items:{i}";
+            settings[$"{key}:Id"] = ids[i];
+            settings[$"{key}:BaselineEndpoint"] = "legacy";
+            settings[$"{key}:CanaryEndpoint"] = "holy_sheep";
+            for (var s = 0; s < 4; s++)
+            {
+                settings[$"{key}:MinDwell:{s}"] = "0s";
+            }
+            settings[$"{key}:MinSamples"] = "500";
+            for (var m = 0; m < metrics.Length; m++)
+            {
+                settings[$"{key}:Metrics:{m}:Name"] = metrics[m].Item1;
+                settings[$"{key}:Metrics:{m}:Margin"] = metrics[m].Item2;
+            }
+        }
+    }
+
     /// <summary>Settings for a worker on <paramref name="bootstrap"/> reading <paramref name="topic"/> into <paramref name="dbPath"/>.</summary>
     public static Dictionary<string, string?> Settings(string bootstrap, string topic, string dbPath, IReadOnlyDictionary<string, string> clientOverrides, string? group = null)
     {

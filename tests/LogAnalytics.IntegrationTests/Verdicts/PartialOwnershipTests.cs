@@ -29,24 +29,7 @@ public sealed class PartialOwnershipTests(KafkaFixture kafka, ITestOutputHelper 
             var settings = WorkerHost.Settings(kafka.BootstrapServers, topic, Path.Combine(_dir, $"{name}.duckdb"), kafka.ClientOverrides, group: $"{topic}-group");
             settings["Experiments:EvaluationIntervalSeconds"] = "1";
             settings["Serilog:MinimumLevel:Override:LogAnalytics.Publishing.VerdictWorker"] = "Debug";
-            foreach (var (i, id) in new[] { (0, "alpha"), (1, "beta") })
-            {
-                var key = $"Experiments:Items:{i}";
-                settings[$"{key}:Id"] = id;
-                settings[$"{key}:BaselineEndpoint"] = "legacy";
-                settings[$"{key}:CanaryEndpoint"] = "holy_sheep";
-                for (var s = 0; s < 4; s++)
-                {
-                    settings[$"{key}:MinDwell:{s}"] = "0s";
-                }
-                settings[$"{key}:MinSamples"] = "500";
-                var metrics = new[] { ("latency_p50", "0.25"), ("latency_p95", "0.35"), ("latency_p99", "0.6"), ("latency_distribution", "0.25"), ("error_rate", "0.03") };
-                for (var m = 0; m < metrics.Length; m++)
-                {
-                    settings[$"{key}:Metrics:{m}:Name"] = metrics[m].Item1;
-                    settings[$"{key}:Metrics:{m}:Margin"] = metrics[m].Item2;
-                }
-            }
+            WorkerHost.AddExperiments(settings, "alpha", "beta");
             return settings;
         }
 

@@ -20,21 +20,7 @@ public sealed class StageLatchEndToEndTests(KafkaFixture kafka) : IDisposable
         await kafka.CreateTopicAsync(topic, partitions: 3);
         var settings = WorkerHost.Settings(kafka.BootstrapServers, topic, Path.Combine(_dir, "latch.duckdb"), kafka.ClientOverrides);
         settings["Experiments:EvaluationIntervalSeconds"] = "1";
-        const string key = "Experiments:Items:0";
-        settings[$"{key}:Id"] = Experiment;
-        settings[$"{key}:BaselineEndpoint"] = "legacy";
-        settings[$"{key}:CanaryEndpoint"] = "holy_sheep";
-        for (var s = 0; s < 4; s++)
-        {
-            settings[$"{key}:MinDwell:{s}"] = "0s";
-        }
-        settings[$"{key}:MinSamples"] = "500";
-        var metrics = new[] { ("latency_p50", "0.25"), ("latency_p95", "0.35"), ("latency_p99", "0.6"), ("latency_distribution", "0.25"), ("error_rate", "0.03") };
-        for (var m = 0; m < metrics.Length; m++)
-        {
-            settings[$"{key}:Metrics:{m}:Name"] = metrics[m].Item1;
-            settings[$"{key}:Metrics:{m}:Margin"] = metrics[m].Item2;
-        }
+        WorkerHost.AddExperiments(settings, Experiment);
 
         // Stage 25 announced at t0, then a degraded canary (1.6x latency, 6 % errors): no_go.
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-40);

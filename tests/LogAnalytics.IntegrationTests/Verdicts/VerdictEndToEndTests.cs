@@ -49,25 +49,7 @@ public sealed class VerdictEndToEndTests(KafkaFixture kafka) : IDisposable
         var settings = WorkerHost.Settings(kafka.BootstrapServers, topic, db, kafka.ClientOverrides);
         settings["Experiments:EvaluationIntervalSeconds"] = "1";
         var ids = new[] { "healthy", "degraded", "broken-split" };
-        for (var i = 0; i < ids.Length; i++)
-        {
-            var key = $"Experiments:Items:{i}";
-            settings[$"{key}:Id"] = ids[i];
-            settings[$"{key}:BaselineEndpoint"] = "legacy";
-            settings[$"{key}:CanaryEndpoint"] = "holy_sheep";
-            for (var s = 0; s < 4; s++)
-            {
-                settings[$"{key}:MinDwell:{s}"] = "0s";
-            }
-            settings[$"{key}:MinSamples"] = "500";
-            // Wide margins so a healthy canary can pass at test volumes (3,000 canary requests).
-            var metrics = new[] { ("latency_p50", "0.25"), ("latency_p95", "0.35"), ("latency_p99", "0.6"), ("latency_distribution", "0.25"), ("error_rate", "0.03") };
-            for (var m = 0; m < metrics.Length; m++)
-            {
-                settings[$"{key}:Metrics:{m}:Name"] = metrics[m].Item1;
-                settings[$"{key}:Metrics:{m}:Margin"] = metrics[m].Item2;
-            }
-        }
+        WorkerHost.AddExperiments(settings, ids);
 
         var expected = new Dictionary<string, string> { ["healthy"] = Decisions.Go, ["degraded"] = Decisions.NoGo, ["broken-split"] = Decisions.Wait };
         Dictionary<string, Verdict> latest = new();
