@@ -60,7 +60,7 @@ public sealed class ModelStratifiedCheck : IGuardrailCheck
         }
         var baseline = sample.Baseline.ByModel;
         var canary = sample.Canary.ByModel;
-        var models = baseline.Keys.Union(canary.Keys, StringComparer.Ordinal).ToList();
+        var models = baseline.Keys.Union(canary.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(); // the same order whatever order the rows came in
         if (models.Count < 2)
         {
             return pooled; // one model (or none recorded): the pooled comparison is the within-model one

@@ -20,7 +20,7 @@ internal static class StrataFigures
     /// <summary>The per-model figures; null when the requests carry fewer than two models.</summary>
     public static VerdictStrata? Of(ExperimentSample sample, IReadOnlyList<JudgedGuardrail> judged)
     {
-        var models = sample.Baseline.ByModel.Keys.Union(sample.Canary.ByModel.Keys, StringComparer.Ordinal).ToList();
+        var models = sample.Baseline.ByModel.Keys.Union(sample.Canary.ByModel.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (models.Count < 2)
         {
             return null;
