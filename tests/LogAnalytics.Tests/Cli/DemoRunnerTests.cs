@@ -54,7 +54,7 @@ public sealed class DemoRunnerTests : IDisposable
         using var output = new StringWriter();
 
         var outcome = await DemoRunner.RunAsync(
-            new DemoSettings { Duration = TimeSpan.FromSeconds(14), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromSeconds(2) },
+            new DemoSettings { Duration = TimeSpan.FromSeconds(20), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromSeconds(2) },
             output, interactive: false, CancellationToken.None);
 
         var text = output.ToString();

@@ -26,7 +26,7 @@ internal sealed class KafkaIngestionWorker(
     IHostApplicationLifetime lifetime) : BackgroundService
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan OwnershipRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan OwnershipRetry = TimeSpan.FromSeconds(1);
     private readonly ILogger _log = loggerFactory.CreateLogger<KafkaIngestionWorker>();
     private readonly KafkaOptions _kafka = kafkaOptions.Value;
     private readonly IngestionOptions _options = ingestionOptions.Value;
@@ -183,7 +183,7 @@ internal sealed class KafkaIngestionWorker(
     }
 
     /// <summary>Decides <see cref="IngestionStatistics.Ownership"/>: the assignment against the topics' partition
-    /// counts from the broker's metadata. Retried every few seconds while the metadata cannot be read.</summary>
+    /// counts from the broker's metadata. Retried every second while the metadata cannot be read.</summary>
     private void CheckOwnership(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin)
     {
         _ownershipCheckedAgo.Restart();
