@@ -39,7 +39,12 @@ public sealed class StageLatchEndToEndTests(KafkaFixture kafka) : IDisposable
         {
             var again = await NextVerdict(topic, after: published, _ => true);
             Assert.Equal(Decisions.NoGo, again.Decision);
-            Assert.StartsWith($"no_go since {reachedAt:u} at the 25 % stage", again.Reasons[0], StringComparison.Ordinal);
+            // "no_go since <when it was first reached> at the 25 % stage: ..." (the stored time, to the second).
+            Assert.StartsWith("no_go since ", again.Reasons[0], StringComparison.Ordinal);
+            Assert.Contains(" at the 25 % stage", again.Reasons[0], StringComparison.Ordinal);
+            var since = DateTimeOffset.Parse(again.Reasons[0]["no_go since ".Length..again.Reasons[0].IndexOf(" at the", StringComparison.Ordinal)],
+                System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange((since - reachedAt).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2)); // not the restart's time
             Assert.Equal(first.Window.From, again.Window.From);
             published = (await Verdicts(topic)).Count;
 
