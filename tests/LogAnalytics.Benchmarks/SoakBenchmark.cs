@@ -44,6 +44,13 @@ internal static class SoakBenchmark
             var lastRefresh = default(LakeFlushResult);
             var refreshes = new List<(long Stored, LakeFlushResult Result)>();
             var stored = 0L;
+            // Odd while the refresher is flushing, compacting or applying retention: a commit that saw it odd, or saw it
+            // change, overlapped a refresh. Comparing those commits with the others in the same run tells a pause caused
+            // by the refresh from the machine's own stalls.
+            var refreshGeneration = 0L;
+            var overlapped = new List<double>();
+            var alone = new List<double>();
+            var peakAtMillion = 0L;
             var refresher = Task.Run(() =>
             {
                 while (true)
@@ -51,9 +58,11 @@ internal static class SoakBenchmark
                     due.Wait();
                     var finished = Volatile.Read(ref done);
                     var now = new DateTimeOffset(Interlocked.Read(ref clockTicks), TimeSpan.Zero);
+                    Interlocked.Increment(ref refreshGeneration);
                     var result = lake.Flush(now);
                     lake.CompactSealedHours(now);
                     retention?.Run(now, lake.DurableOffsets);
+                    Interlocked.Increment(ref refreshGeneration);
                     lock (refreshes)
                     {
                         lastRefresh = result;
@@ -90,9 +99,12 @@ internal static class SoakBenchmark
                 {
                     continue;
                 }
+                var generation = Interlocked.Read(ref refreshGeneration);
                 var commit = Stopwatch.StartNew();
                 store.Write(batch);
-                commits.Add(commit.Elapsed.TotalMilliseconds);
+                var commitMs = commit.Elapsed.TotalMilliseconds;
+                commits.Add(commitMs);
+                (generation % 2 == 1 || Interlocked.Read(ref refreshGeneration) != generation ? overlapped : alone).Add(commitMs);
                 var total = Interlocked.Add(ref stored, batch.Count);
                 batch = new IngestBatch();
                 if (total >= nextRefresh)
@@ -112,6 +124,10 @@ internal static class SoakBenchmark
                     var rows = Count(store.Connection, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM validations) + (SELECT count(*) FROM quarantine)");
                     Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Environment.WorkingSet),8}");
                     commits.Clear();
+                    if (peakAtMillion == 0 && total >= Math.Min(1_000_000, events))
+                    {
+                        peakAtMillion = Measure.PeakRssBytes();
+                    }
                     nextReport += reportEvery;
                     window.Restart();
                 }
@@ -133,6 +149,13 @@ internal static class SoakBenchmark
                 double PerThousand(List<LakeFlushResult> rs) => rs.Sum(r => r.Elapsed.TotalMilliseconds) / rs.Sum(r => r.Rows) * 1000;
                 Console.WriteLine($"lake refresh: {PerThousand(early):F2} ms per 1,000 rows up to {Math.Min(1_000_000, events / 2):N0} stored vs {PerThousand(late):F2} ms in the last quarter ({late.Count} refreshes of {late.Average(r => r.Rows):N0} rows, ~{all[^1].Stored:N0} stored): ratio {PerThousand(late) / PerThousand(early):F2}x");
             }
+            // Peak RSS before the final check below (whose reader de-duplicates the whole lake and is not the worker).
+            var peak = Measure.PeakRssBytes();
+            Console.WriteLine($"peak RSS (VmHWM) {Format.MiB(peakAtMillion)} MiB after {Math.Min(1_000_000, events):N0} events, {Format.MiB(peak)} MiB after {events:N0}: ratio {(double)peak / Math.Max(1, peakAtMillion):F2}x");
+            overlapped.Sort();
+            alone.Sort();
+            string Describe(List<double> c) => c.Count == 0 ? "none" : $"{c.Count:N0} commits, p50 {Percentile(c, 0.5):F0} / p99 {Percentile(c, 0.99):F0} / max {c[^1]:F0} ms";
+            Console.WriteLine($"commits during a lake refresh: {Describe(overlapped)}; without one: {Describe(alone)}");
             using var check = LakeReader(lakeRoot);
             var lakeRows = Count(check, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM validations) + (SELECT count(*) FROM quarantine) + (SELECT count(*) FROM stages)");
             Console.WriteLine($"lake holds {lakeRows:N0} rows of {events:N0} events ({(lakeRows == events ? "every event once" : "MISMATCH")})");
