@@ -44,6 +44,11 @@ internal static class ProfileBench
         try
         {
             using var store = DuckDbEventStore.Open(path);
+            foreach (var (key, value) in args.Settings.Where(s => s.Key.StartsWith("duckdb:", StringComparison.Ordinal)))
+            {
+                store.Execute($"SET {key["duckdb:".Length..]} = {value}"); // e.g. --set duckdb:preserve_insertion_order=false
+                Console.WriteLine($"duckdb setting {key["duckdb:".Length..]} = {value}");
+            }
             var size = args.BatchLines ?? 100_000;
             var (wall, cpu) = Time(() =>
             {

@@ -45,8 +45,10 @@ internal static class ReplayBenchmark
             string writeTimings;
             TimeSpan replayCpu;
             int gcs;
+            string threads;
             using (var sampler = new WorkingSetSampler())
             {
+                var threads0 = ThreadCpu.Snapshot();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 var gc0 = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
                 var watch = Stopwatch.StartNew();
@@ -61,11 +63,13 @@ internal static class ReplayBenchmark
                 }
                 replayTime = watch.Elapsed;
                 replayCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+                threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
                 gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gc0;
                 peak = sampler.PeakBytes;
             }
             Console.WriteLine($"replay      {result.Stored:N0} stored, {result.Quarantined:N0} quarantined in {replayTime.TotalSeconds:F2} s = {Format.Rate(args.Events, replayTime)} events/s, peak working set {Format.MiB(peak)} MiB");
             Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average), {gcs} GCs (gen2 {GC.CollectionCount(2)}), GC pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s since start");
+            Console.WriteLine($"  cpu/event {replayCpu.TotalSeconds * 1e6 / args.Events:F1} µs; threads {threads} (the writer is the main thread, decoding runs on .NET TP Workers)");
             Console.WriteLine($"  sections  {timings}");
             Console.WriteLine($"  store     {writeTimings}");
             Console.WriteLine($"  memory    peak RSS of the process after the replay {Format.MiB(Measure.PeakRssBytes())} MiB (VmHWM; generation included, read_json not yet)");

@@ -15,6 +15,11 @@ public sealed class DuckDbEventStore : IDisposable
 {
     private readonly DuckDBConnection _connection;
 
+    // The stored next offsets per source, read once per source and then kept up to date by Write: this instance is the
+    // file's only writer of ingest_offsets (it holds the file's lock), so a query per batch would only read back what
+    // it wrote itself. Updated after a commit only; cleared when a write fails, so it never runs ahead of the file.
+    private readonly Dictionary<string, Dictionary<int, long>> _offsets = new(StringComparer.Ordinal);
+
     private DuckDbEventStore(DuckDBConnection connection, string path)
     {
         _connection = connection;
@@ -83,7 +88,8 @@ public sealed class DuckDbEventStore : IDisposable
         }
     }
 
-    /// <summary>The next offset to read for each stored partition of <paramref name="source"/>.</summary>
+    /// <summary>The next offset to read for each stored partition of <paramref name="source"/>, read from the file
+    /// (and remembered: see <see cref="Write"/>).</summary>
     public IReadOnlyDictionary<int, long> LoadOffsets(string source)
     {
         using var cmd = _connection.CreateCommand();
@@ -95,8 +101,13 @@ public sealed class DuckDbEventStore : IDisposable
         {
             result[reader.GetInt32(0)] = reader.GetInt64(1);
         }
+        _offsets[source] = new Dictionary<int, long>(result);
         return result;
     }
+
+    /// <summary>Forgets the remembered offsets, so the next <see cref="Write"/> reads them from the file again. Needed
+    /// only if something other than this instance changed <c>ingest_offsets</c>.</summary>
+    public void ForgetOffsets() => _offsets.Clear();
 
     /// <summary>
     /// Stores a batch: its events, its quarantined messages and its next offsets, in one transaction.
@@ -111,6 +122,19 @@ public sealed class DuckDbEventStore : IDisposable
         {
             return default;
         }
+        try
+        {
+            return WriteInTransaction(batch);
+        }
+        catch
+        {
+            _offsets.Clear(); // the transaction rolled back: read the offsets from the file again
+            throw;
+        }
+    }
+
+    private BatchWriteResult WriteInTransaction(IngestBatch batch)
+    {
         var now = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         using var tx = _connection.BeginTransaction();
@@ -175,6 +199,14 @@ public sealed class DuckDbEventStore : IDisposable
         var commitStarted = Stopwatch.GetTimestamp();
         tx.Commit();
         var committed = Stopwatch.GetTimestamp();
+        foreach (var ((source, partition), next) in batch.NextOffsets)
+        {
+            var known = _offsets[source];
+            if (!known.TryGetValue(partition, out var old) || next > old)
+            {
+                known[partition] = next;
+            }
+        }
         Timings.Add(appendStarted - started, appended - appendStarted, commitStarted - appended, committed - commitStarted);
         return new BatchWriteResult(requests, validations, stages, quarantined);
     }
@@ -204,7 +236,12 @@ public sealed class DuckDbEventStore : IDisposable
         var result = new Dictionary<(string, int), long>();
         foreach (var source in partitions.Select(p => p.Source).Distinct())
         {
-            foreach (var (partition, next) in LoadOffsets(source))
+            if (!_offsets.TryGetValue(source, out var known))
+            {
+                LoadOffsets(source);
+                known = _offsets[source];
+            }
+            foreach (var (partition, next) in known)
             {
                 result[(source, partition)] = next;
             }
@@ -212,34 +249,35 @@ public sealed class DuckDbEventStore : IDisposable
         return result;
     }
 
+    /// <summary>Upserts the next offsets that moved forward, all partitions in one statement.</summary>
     private void UpsertOffsets(IReadOnlyDictionary<(string Source, int Partition), long> offsets,
         Dictionary<(string, int), long> stored, DateTimeOffset now)
     {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO ingest_offsets VALUES ($s, $p, $o, $t)
-            ON CONFLICT (source, source_partition) DO UPDATE
-            SET next_offset = greatest(ingest_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
-            """;
-        var s = new DuckDBParameter("s", "");
-        var p = new DuckDBParameter("p", 0);
-        var o = new DuckDBParameter("o", 0L);
-        var t = new DuckDBParameter("t", now);
-        cmd.Parameters.Add(s);
-        cmd.Parameters.Add(p);
-        cmd.Parameters.Add(o);
-        cmd.Parameters.Add(t);
+        var values = new System.Text.StringBuilder();
         foreach (var ((source, partition), next) in offsets)
         {
             if (stored.TryGetValue((source, partition), out var old) && old >= next)
             {
                 continue;
             }
-            s.Value = source;
-            p.Value = partition;
-            o.Value = next;
-            cmd.ExecuteNonQuery();
+            var i = cmd.Parameters.Count;
+            values.Append(values.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(${i + 1}, ${i + 2}, ${i + 3}, ${i + 4})");
+            cmd.Parameters.Add(new DuckDBParameter(source));
+            cmd.Parameters.Add(new DuckDBParameter(partition));
+            cmd.Parameters.Add(new DuckDBParameter(next));
+            cmd.Parameters.Add(new DuckDBParameter(now));
         }
+        if (values.Length == 0)
+        {
+            return;
+        }
+        cmd.CommandText = $"""
+            INSERT INTO ingest_offsets VALUES {values}
+            ON CONFLICT (source, source_partition) DO UPDATE
+            SET next_offset = greatest(ingest_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
+            """;
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>

@@ -95,6 +95,48 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_over_several_partitions_stores_every_next_offset_and_a_reopened_store_skips_what_is_stored()
+    {
+        var batch = Batch("t", 0, 0, 20);
+        foreach (var (partition, from) in new[] { (1, 100L), (2, 7L), (1, 120L) })
+        {
+            for (var o = from; o < from + 5; o++)
+            {
+                batch.Add(new SourcePosition("t", partition, o), DecodeResult.Accept(Request($"p{partition}-{o}")), null, null, Ts);
+            }
+        }
+        batch.Add(new SourcePosition("u", 3, 41), DecodeResult.Accept(Request("u41")), null, null, Ts);
+        using (var store = DuckDbEventStore.Open(Db))
+        {
+            Assert.Equal(36, store.Write(batch).Requests);
+            Assert.Equal(0, store.Write(batch).Requests); // remembered offsets: nothing twice
+        }
+        using (var reopened = DuckDbEventStore.Open(Db))
+        {
+            Assert.Equal(new Dictionary<int, long> { [0] = 20, [1] = 125, [2] = 12 }, reopened.LoadOffsets("t"));
+            Assert.Equal(42, reopened.LoadOffsets("u")[3]);
+            Assert.Equal(0, reopened.Write(batch).Requests);
+            Assert.Equal(3, reopened.Write(Batch("t", 2, 10, 5)).Requests); // of offsets 10..14, only 12..14 are new
+            Assert.Equal(39, Count(reopened, "SELECT count(*) FROM requests"));
+        }
+    }
+
+    [Fact]
+    public void A_failed_write_stores_nothing_and_the_next_write_reads_the_offsets_from_the_file()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        Assert.Equal(10, store.Write(Batch("t", 0, 0, 10)).Requests);
+        // The offsets upsert fails after the rows were appended: the whole transaction must roll back.
+        store.Execute("ALTER TABLE ingest_offsets RENAME TO ingest_offsets_away");
+        Assert.ThrowsAny<Exception>(() => store.Write(Batch("t", 0, 10, 10)));
+        store.Execute("ALTER TABLE ingest_offsets_away RENAME TO ingest_offsets");
+        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(10, store.LoadOffsets("t")[0]);
+        Assert.Equal(10, store.Write(Batch("t", 0, 10, 10)).Requests);
+        Assert.Equal(20, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+    }
+
+    [Fact]
     public void Quarantined_messages_keep_their_bytes_and_reason_and_advance_the_offset()
     {
         using var store = DuckDbEventStore.Open(Db);

@@ -137,6 +137,36 @@ public sealed class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Under_a_backlog_a_due_batch_takes_the_chunks_already_waiting_up_to_its_backlog_limit()
+    {
+        using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
+            NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10)) { BacklogBatchMaxEvents = 25 };
+        Assert.Equal(4, pipeline.Capacity); // room for the four chunks below without a writer
+        // Four chunks wait before the writer starts: the consumer is ahead of the writer.
+        for (var i = 0; i < 4; i++)
+        {
+            pipeline.Post(Range(0, i * 10, 10));
+        }
+        pipeline.Start(consumer: null);
+        pipeline.Flush([]);
+        // 10 rows are due, but chunks wait behind them: the batch grows to 30 (past the backlog limit of 25) and is
+        // written; the last chunk has only the flush behind it and goes alone.
+        Assert.Equal(2, _statistics.Batches);
+        Assert.Equal(Expected((0, 0, 40)), StoredPositions());
+        Assert.Equal(40, _store.LoadOffsets(Topic)[0]);
+
+        // Light traffic (nothing waiting): a due batch is written at its own size.
+        pipeline.Post(Range(0, 40, 10));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_statistics.Batches < 3 && DateTime.UtcNow < deadline)
+        {
+            Thread.Yield();
+        }
+        Assert.Equal(3, _statistics.Batches);
+        Assert.Equal(Expected((0, 0, 50)), StoredPositions());
+    }
+
+    [Fact]
     public void A_failed_write_stops_the_pipeline_and_is_reported_to_the_consumer_thread()
     {
         var pipeline = Create();
