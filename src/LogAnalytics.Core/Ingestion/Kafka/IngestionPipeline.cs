@@ -40,6 +40,7 @@ internal sealed class IngestionPipeline : IDisposable
 
     // Writer thread only.
     private readonly IngestBatch _batch = new();
+    private long _batchBytes; // message bytes in _batch, so that a batch of huge events stays bounded in memory
     private readonly Dictionary<(string, int), long> _stored = new();
     private readonly Stopwatch _batchAge = new();
     private IConsumer<byte[]?, byte[]?>? _consumer;
@@ -88,6 +89,10 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>How old a batch may grow under a backlog (see <see cref="BacklogBatchMaxEvents"/>); never less than
     /// <c>Ingestion:BatchMaxDelayMs</c>. Default 2 s.</summary>
     public TimeSpan BacklogBatchMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Message bytes after which a batch is written whatever its count (a batch of large events, e.g. near
+    /// <c>Ingestion:MaxMessageBytes</c> each, must not hold gigabytes while it grows). Default 64 MiB.</summary>
+    public long BatchMaxBytes { get; init; } = 64L << 20;
 
     /// <summary>Messages per chunk (one decode task).</summary>
     public int ChunkSize { get; }
@@ -303,7 +308,7 @@ internal sealed class IngestionPipeline : IDisposable
                         var assembling = Stopwatch.GetTimestamp();
                         Assemble(chunk);
                         _timings.AssembleTicks += Stopwatch.GetTimestamp() - assembling;
-                        if ((_batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay) && !GrowUnderBacklog())
+                        if (_batchBytes >= BatchMaxBytes || ((_batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay) && !GrowUnderBacklog()))
                         {
                             WriteBatch();
                         }
@@ -359,6 +364,7 @@ internal sealed class IngestionPipeline : IDisposable
                 _batchAge.Restart();
             }
             var result = decoded[i];
+            _batchBytes += message.Message.Value?.Length ?? 0;
             _batch.Add(new SourcePosition(message.Topic, key.Value, message.Offset.Value), result, message.Message.Key,
                 result.IsAccepted ? null : _decoder.KeptRaw(message.Message.Value), chunk.ReceivedAt);
             _statistics.RecordConsumed(result.IsAccepted);
@@ -374,6 +380,7 @@ internal sealed class IngestionPipeline : IDisposable
         if (_batch.NextOffsets.Count == 0)
         {
             _batch.Clear();
+            _batchBytes = 0;
             return;
         }
         var started = Stopwatch.GetTimestamp();
@@ -402,6 +409,7 @@ internal sealed class IngestionPipeline : IDisposable
                 written.Quarantined, _deadLetterTopic);
         }
         _batch.Clear();
+        _batchBytes = 0;
     }
 
     private BatchWriteResult WriteWithRetry()

@@ -166,6 +166,29 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(Expected((0, 0, 50)), StoredPositions());
     }
 
+    [Theory]
+    [InlineData(false, 1)] // no byte bound in reach: the backlog batch takes all four chunks
+    [InlineData(true, 2)]  // a bound of 15 messages' bytes: written after 20 messages, twice
+    public void A_batch_is_written_once_its_message_bytes_reach_the_bound_even_under_a_backlog(bool bounded, int batches)
+    {
+        var messageBytes = Range(0, 0, 40).Sum(m => (long)(m.Message.Value?.Length ?? 0)) / 40.0;
+        using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
+            NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10))
+        {
+            BacklogBatchMaxEvents = 1_000,
+            BatchMaxBytes = bounded ? (long)(15 * messageBytes) : long.MaxValue,
+        };
+        for (var i = 0; i < 4; i++)
+        {
+            pipeline.Post(Range(0, i * 10, 10));
+        }
+        pipeline.Start(consumer: null);
+        pipeline.Flush([]);
+        Assert.Equal(batches, _statistics.Batches);
+        Assert.Equal(Expected((0, 0, 40)), StoredPositions());
+        Assert.Equal(40, _store.LoadOffsets(Topic)[0]);
+    }
+
     [Fact]
     public void A_failed_write_stops_the_pipeline_and_is_reported_to_the_consumer_thread()
     {
