@@ -36,6 +36,9 @@ SELECT * FROM read_parquet(getvariable('lake') || '/quarantine/**/*.parquet', hi
 QUALIFY row_number() OVER (PARTITION BY date, hour, source, source_partition, source_offset) = 1;
 
 -- The same error classes as the worker's view (migration 0003), so error and latency queries give the same answers.
+-- The CASE below is a copy of the one in migrations 0002 and 0003, on purpose: applied migrations keep their text, and
+-- this file runs in an analyst's own DuckDB that has none of the worker's migrations (so no macro a migration made).
+-- Change every copy together; ErrorClassDefinitionTests fails when any two classify a status/error_type differently.
 CREATE OR REPLACE VIEW requests_classified AS
 SELECT
     r.*,

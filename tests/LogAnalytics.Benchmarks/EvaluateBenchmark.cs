@@ -59,6 +59,7 @@ internal static class EvaluateBenchmark
                 var judged = watch.Elapsed.TotalSeconds;
                 Console.WriteLine($"round {round}: read window {read:F2} s ({sample.Baseline.Requests + sample.Canary.Requests:N0} requests, {sample.Validation.Events:N0} validations, {sample.Baseline.Cost.Priced + sample.Canary.Cost.Priced:N0} priced), judge {judged:F2} s ({verdict.Checks.Count} checks): {verdict.Decision}");
             }
+            ComparePlanning(experiment, reader.Read(experiment, asOf));
         }
         finally
         {
@@ -68,6 +69,47 @@ internal static class EvaluateBenchmark
             }
         }
         return 0;
+    }
+
+    /// <summary>The cost of <c>estimate.plan</c> on a waiting verdict, judged on one window: without a plan (the peer),
+    /// planned afresh at every evaluation (a new evaluator each time, as before plans were remembered) and with the plan
+    /// remembered (one evaluator kept, as the worker keeps it: the plan is reused while its inputs stay within 10 %).
+    /// Interleaved, so that a machine whose load varies weighs on the three alike; medians of seven judgements each,
+    /// after a warm-up, in process CPU time (what a loaded machine distorts least) and wall time.</summary>
+    private static void ComparePlanning(ExperimentDefinition experiment, ExperimentSample sample)
+    {
+        const int repeats = 7;
+        static (double Cpu, double Wall) Time(ExperimentEvaluator evaluator, ExperimentDefinition experiment, ExperimentSample sample)
+        {
+            var cpu = Environment.CpuUsage.TotalTime;
+            var watch = Stopwatch.StartNew();
+            evaluator.Evaluate(experiment, sample, null);
+            return ((Environment.CpuUsage.TotalTime - cpu).TotalSeconds, watch.Elapsed.TotalSeconds);
+        }
+        var plain = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+        var kept = ExperimentEvaluator.CreateDefault();
+        Time(plain, experiment, sample);
+        var first = kept.Evaluate(experiment, sample, null);
+        if (first.Estimate?.Plan is null)
+        {
+            Console.WriteLine($"planning: the verdict is {first.Decision} without estimate.plan; nothing to compare");
+            return;
+        }
+        var times = Enumerable.Range(0, repeats).Select(_ => (
+            Without: Time(plain, experiment, sample),
+            Afresh: Time(ExperimentEvaluator.CreateDefault(), experiment, sample),
+            Remembered: Time(kept, experiment, sample))).ToList();
+        static (double Cpu, double Wall) Median(IEnumerable<(double Cpu, double Wall)> seconds) =>
+            (seconds.Select(s => s.Cpu).Order().ElementAt(repeats / 2), seconds.Select(s => s.Wall).Order().ElementAt(repeats / 2));
+        var without = Median(times.Select(t => t.Without));
+        var afresh = Median(times.Select(t => t.Afresh));
+        var remembered = Median(times.Select(t => t.Remembered));
+        string Figure((double Cpu, double Wall) t) =>
+            $"{t.Cpu:F3} s CPU ({t.Cpu / without.Cpu:F2}x), {t.Wall:F3} s wall ({t.Wall / without.Wall:F2}x)";
+        Console.WriteLine($"planning ({first.Decision}, plan for the {first.Estimate.Plan.Stage} % stage, medians of {repeats}, interleaved):");
+        Console.WriteLine($"  judge without plan            {without.Cpu:F3} s CPU, {without.Wall:F3} s wall");
+        Console.WriteLine($"  plan computed every time      {Figure(afresh)}");
+        Console.WriteLine($"  plan remembered (kept)        {Figure(remembered)}; {kept.Plans.Computed} computed, {kept.Plans.Reused} reused");
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -4,7 +4,7 @@ using LogAnalytics.Benchmarks;
 // Benchmarks print figures in plain lines; they are never timed assertions.
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- replay [--events 1000000] [--dir DIR] [--keep]
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- profile [--events N] [--batch-lines N]  (each replay stage alone; N rows per write)
-//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- evaluate [--events N]  (one evaluation: read window, price, judge)
+//   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- evaluate [--events N]  (one evaluation: read window, price, judge; then the cost of estimate.plan, computed and remembered)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- hostile [--events 10000] [--keep]  (replay memory on a hostile file)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- scale [--events N]  (1, 2, 3 workers into one shared lake)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- kafka --bootstrap HOST:PORT [--events 1000000]

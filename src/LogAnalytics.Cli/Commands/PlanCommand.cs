@@ -1,13 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using LogAnalytics.Evaluation;
 using LogAnalytics.Evaluation.Planning;
-using LogAnalytics.Experiments;
-using LogAnalytics.Kpis.Pricing;
-using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
-using Microsoft.Extensions.Configuration;
 
 namespace LogAnalytics.Cli.Commands;
 
@@ -17,69 +12,27 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "The DuckDB file (a worker's file, or its analyst snapshot while the worker runs).", Required = true };
-        var experiments = new Option<string[]>("--experiment") { Description = "Only these experiments (repeatable). Default: every configured or seen experiment.", AllowMultipleArgumentsPerToken = false };
-        var asOf = new Option<string?>("--as-of") { Description = "Use only events at or before this ISO-8601 time. Default: now (the traffic is measured up to each experiment's latest request)." };
+        var shared = new AnalysisCommandOptions("plan");
+        var asOf = AnalysisCommandOptions.Time("--as-of", "Use only events at or before this ISO-8601 time. Default: now (the traffic is measured up to each experiment's latest request).");
         var json = new Option<bool>("--json") { Description = "One JSON object per experiment per line instead of a table." };
-        var config = ConfigOption.Create();
         var command = new Command("plan", "Print, per stage and guardrail, how many canary requests and hours go needs at the observed traffic, if the canary performs like the baseline.")
         {
-            db, experiments, asOf, json, config,
+            shared.Db, shared.Experiments, asOf, json, shared.Config,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(db), parse.GetValue(experiments) ?? [], parse.GetValue(asOf), parse.GetValue(json), parse.GetValue(config)));
+        command.SetAction(parse => Run(shared, parse.GetRequiredValue(shared.Db), shared.Only(parse), parse.GetValue(asOf), parse.GetValue(json), parse.GetValue(shared.Config)));
         return command;
     }
 
-    private static int Run(string dbPath, string[] only, string? asOfText, bool json, string? configFile)
+    private static int Run(AnalysisCommandOptions shared, string dbPath, string[] only, string? asOfText, bool json, string? configFile)
     {
-        var asOf = DateTimeOffset.UtcNow;
-        if (asOfText is not null && !DateTimeOffset.TryParse(asOfText, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out asOf))
+        if (!shared.TryParseTime("--as-of", asOfText, out var parsedAsOf) || !shared.FileExists(dbPath)
+            || !shared.TryLoadSettings(configFile, null, out var options, out var prices))
         {
-            Console.Error.WriteLine($"loganalytics plan: --as-of \"{asOfText}\" is not an ISO-8601 time such as 2026-11-24T12:00:00Z");
             return ConfigOption.UsageError;
         }
-        if (!File.Exists(dbPath))
+        var asOf = parsedAsOf ?? DateTimeOffset.UtcNow;
+        if (!shared.TryOpenReadOnly(dbPath, out var store))
         {
-            Console.Error.WriteLine($"loganalytics plan: {dbPath}: no such file");
-            return ConfigOption.UsageError;
-        }
-        ExperimentsOptions options;
-        PriceBook prices;
-        try
-        {
-            var configuration = new ConfigurationBuilder();
-            AppHost.Configure(configuration, configFile);
-            var built = configuration.Build();
-            options = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
-            var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
-            var errors = ExperimentCatalog.Validate(options, ExperimentEvaluator.CreateDefault().Metrics).ToList();
-            var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
-            errors.AddRange(pricingCheck.Failed ? pricingCheck.Failures : []);
-            if (errors.Count > 0)
-            {
-                foreach (var e in errors)
-                {
-                    Console.Error.WriteLine($"loganalytics plan: configuration error: {e}");
-                }
-                return ConfigOption.UsageError;
-            }
-            prices = PriceBookFile.Load(pricing).Current;
-        }
-        catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
-        {
-            return ConfigOption.Report(ex);
-        }
-
-        DuckDbEventStore store;
-        try
-        {
-            store = DuckDbEventStore.Open(dbPath, readOnly: true);
-        }
-        catch (Exception ex)
-        {
-            Console.Error.WriteLine($"loganalytics plan: cannot read {dbPath}: {ex.Message}");
-            Console.Error.WriteLine($"  While a worker runs, read its analyst snapshot instead: --db {StorageOptions.DeriveSnapshotPath(dbPath)}");
             return 1;
         }
         using (store)
@@ -102,8 +55,7 @@ internal static class PlanCommand
             }
             catch (DuckDB.NET.Data.DuckDBException ex)
             {
-                Console.Error.WriteLine($"loganalytics plan: {dbPath} is not a LogAnalytics database of a current schema ({ex.Message.Split('\n')[0]}). Run the worker or replay once on it to migrate.");
-                return 1;
+                return shared.NotCurrentSchema(dbPath, ex);
             }
         }
     }

@@ -1,11 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using LogAnalytics.Evaluation;
-using LogAnalytics.Experiments;
-using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Report;
 using LogAnalytics.Storage;
-using Microsoft.Extensions.Configuration;
 
 namespace LogAnalytics.Cli.Commands;
 
@@ -15,24 +10,22 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "A DuckDB file (a worker's file, or its analyst snapshot while the worker runs), or a Parquet lake directory.", Required = true };
-        var experiments = new Option<string[]>("--experiment") { Description = "Only these experiments (repeatable). Default: every configured or seen experiment.", AllowMultipleArgumentsPerToken = false };
-        var from = new Option<string?>("--from") { Description = "Only events at or after this ISO-8601 time. Default: all." };
-        var to = new Option<string?>("--to") { Description = "Only events at or before this ISO-8601 time; the verdict is computed as of it. Default: now." };
+        var shared = new AnalysisCommandOptions("report", "A DuckDB file (a worker's file, or its analyst snapshot while the worker runs), or a Parquet lake directory.");
+        var from = AnalysisCommandOptions.Time("--from", "Only events at or after this ISO-8601 time. Default: all.");
+        var to = AnalysisCommandOptions.Time("--to", "Only events at or before this ISO-8601 time; the verdict is computed as of it. Default: now.");
         var output = new Option<string>("--out") { Description = "The HTML file to write.", Required = true };
-        var config = ConfigOption.Create();
         var command = new Command("report", "Write an HTML report (plots embedded, opens without network) of each experiment: verdict, latency, errors, cost, shadow validation.")
         {
-            db, experiments, from, to, config, output,
+            shared.Db, shared.Experiments, from, to, shared.Config, output,
         };
-        command.SetAction((parse, token) => Run(parse.GetRequiredValue(db), parse.GetValue(experiments) ?? [], parse.GetValue(from), parse.GetValue(to),
-            parse.GetValue(config), parse.GetRequiredValue(output), token));
+        command.SetAction((parse, token) => Run(shared, parse.GetRequiredValue(shared.Db), shared.Only(parse), parse.GetValue(from), parse.GetValue(to),
+            parse.GetValue(shared.Config), parse.GetRequiredValue(output), token));
         return command;
     }
 
-    private static async Task<int> Run(string dbPath, string[] only, string? fromText, string? toText, string? configFile, string outPath, CancellationToken token)
+    private static async Task<int> Run(AnalysisCommandOptions shared, string dbPath, string[] only, string? fromText, string? toText, string? configFile, string outPath, CancellationToken token)
     {
-        if (!TryParseTime("--from", fromText, out var from) || !TryParseTime("--to", toText, out var to))
+        if (!shared.TryParseTime("--from", fromText, out var from) || !shared.TryParseTime("--to", toText, out var to))
         {
             return ConfigOption.UsageError;
         }
@@ -46,31 +39,9 @@ internal static class ReportCommand
             Console.Error.WriteLine($"loganalytics report: {dbPath}: no such DuckDB file or Parquet lake directory");
             return ConfigOption.UsageError;
         }
-        ExperimentsOptions options;
-        PriceBook prices;
-        try
+        if (!shared.TryLoadSettings(configFile, null, out var options, out var prices))
         {
-            var configuration = new ConfigurationBuilder();
-            AppHost.Configure(configuration, configFile);
-            var built = configuration.Build();
-            options = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
-            var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
-            var errors = ExperimentCatalog.Validate(options, ExperimentEvaluator.CreateDefault().Metrics).ToList();
-            var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
-            errors.AddRange(pricingCheck.Failed ? pricingCheck.Failures : []);
-            if (errors.Count > 0)
-            {
-                foreach (var e in errors)
-                {
-                    Console.Error.WriteLine($"loganalytics report: configuration error: {e}");
-                }
-                return ConfigOption.UsageError;
-            }
-            prices = PriceBookFile.Load(pricing).Current;
-        }
-        catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
-        {
-            return ConfigOption.Report(ex);
+            return ConfigOption.UsageError;
         }
 
         var full = Path.GetFullPath(outPath);
@@ -99,21 +70,5 @@ internal static class ReportCommand
         }
         Console.WriteLine($"loganalytics report: wrote {full}");
         return 0;
-    }
-
-    private static bool TryParseTime(string name, string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (text is null)
-        {
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-        Console.Error.WriteLine($"loganalytics report: {name} \"{text}\" is not an ISO-8601 time such as 2026-11-24T12:00:00Z");
-        return false;
     }
 }

@@ -1,11 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
-using LogAnalytics.Kpis.Pricing;
-using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
-using Microsoft.Extensions.Configuration;
 
 namespace LogAnalytics.Cli.Commands;
 
@@ -15,88 +11,40 @@ internal static class VerdictCommand
 {
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "The DuckDB file (a worker's file, or its analyst snapshot while the worker runs).", Required = true };
-        var experiments = new Option<string[]>("--experiment") { Description = "Only these experiments (repeatable). Default: every configured or seen experiment.", AllowMultipleArgumentsPerToken = false };
-        var asOf = new Option<string?>("--as-of") { Description = "Judge as of this ISO-8601 time, using only events at or before it. Default: now." };
-        var config = ConfigOption.Create();
+        var shared = new AnalysisCommandOptions("verdict");
+        var asOf = AnalysisCommandOptions.Time("--as-of", "Judge as of this ISO-8601 time, using only events at or before it. Default: now.");
         var shortcut = new ExperimentShortcutOptions();
         var command = new Command("verdict", "Print the go / no_go / wait verdict of each experiment as JSON Lines (schema loganalytics.verdict/v1).")
         {
-            db, experiments, asOf, config,
+            shared.Db, shared.Experiments, asOf, shared.Config,
         };
         shortcut.AddTo(command);
         command.SetAction(parse =>
         {
-            var only = parse.GetValue(experiments) ?? [];
-            return Run(parse.GetRequiredValue(db), only, parse.GetValue(asOf), parse.GetValue(config),
+            var only = shared.Only(parse);
+            return Run(shared, parse.GetRequiredValue(shared.Db), only, parse.GetValue(asOf), parse.GetValue(shared.Config),
                 shortcut.Read(parse, only.Length == 1 ? only[0] : null));
         });
         return command;
     }
 
-    private static int Run(string dbPath, string[] only, string? asOfText, string? configFile, ExperimentShortcut shortcut)
+    private static int Run(AnalysisCommandOptions shared, string dbPath, string[] only, string? asOfText, string? configFile, ExperimentShortcut shortcut)
     {
-        if (ExperimentShortcutOptions.ReportErrors("verdict", shortcut))
+        if (ExperimentShortcutOptions.ReportErrors("verdict", shortcut) || !shared.TryParseTime("--as-of", asOfText, out var parsedAsOf)
+            || !shared.FileExists(dbPath) || !shared.TryLoadSettings(configFile, shortcut.Apply, out var options, out var prices))
         {
             return ConfigOption.UsageError;
         }
-        var asOf = DateTimeOffset.UtcNow;
-        if (asOfText is not null && !DateTimeOffset.TryParse(asOfText, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out asOf))
+        var asOf = parsedAsOf ?? DateTimeOffset.UtcNow;
+        if (!shared.TryOpenReadOnly(dbPath, out var store))
         {
-            Console.Error.WriteLine($"loganalytics verdict: --as-of \"{asOfText}\" is not an ISO-8601 time such as 2026-11-24T12:00:00Z");
-            return ConfigOption.UsageError;
-        }
-        if (!File.Exists(dbPath))
-        {
-            Console.Error.WriteLine($"loganalytics verdict: {dbPath}: no such file");
-            return ConfigOption.UsageError;
-        }
-        ExperimentsOptions options;
-        PriceBook prices;
-        var evaluator = ExperimentEvaluator.CreateDefault();
-        try
-        {
-            var configuration = new ConfigurationBuilder();
-            AppHost.Configure(configuration, configFile);
-            var built = configuration.Build();
-            options = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
-            shortcut.Apply(options);
-            var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
-            var errors = ExperimentCatalog.Validate(options, evaluator.Metrics).ToList();
-            var pricingCheck = new Hosting.PricingOptionsValidator().Validate(null, pricing);
-            errors.AddRange(pricingCheck.Failed ? pricingCheck.Failures : []);
-            if (errors.Count > 0)
-            {
-                foreach (var e in errors)
-                {
-                    Console.Error.WriteLine($"loganalytics verdict: configuration error: {e}");
-                }
-                return ConfigOption.UsageError;
-            }
-            prices = PriceBookFile.Load(pricing).Current;
-        }
-        catch (Exception ex) when (ConfigOption.IsConfigurationError(ex))
-        {
-            return ConfigOption.Report(ex);
-        }
-
-        DuckDbEventStore store;
-        try
-        {
-            store = DuckDbEventStore.Open(dbPath, readOnly: true);
-        }
-        catch (Exception ex)
-        {
-            Console.Error.WriteLine($"loganalytics verdict: cannot read {dbPath}: {ex.Message}");
-            Console.Error.WriteLine($"  While a worker runs, read its analyst snapshot instead: --db {StorageOptions.DeriveSnapshotPath(dbPath)}");
             return 1;
         }
         using (store)
         {
             try
             {
-                var service = new VerdictService(store.Connection, options, evaluator, () => prices);
+                var service = new VerdictService(store.Connection, options, ExperimentEvaluator.CreateDefault(), () => prices);
                 var ids = only.Length > 0 ? only.Distinct(StringComparer.Ordinal).ToList() : service.Experiments(asOf);
                 foreach (var id in ids)
                 {
@@ -106,8 +54,7 @@ internal static class VerdictCommand
             }
             catch (DuckDB.NET.Data.DuckDBException ex)
             {
-                Console.Error.WriteLine($"loganalytics verdict: {dbPath} is not a LogAnalytics database of a current schema ({ex.Message.Split('\n')[0]}). Run the worker or replay once on it to migrate.");
-                return 1;
+                return shared.NotCurrentSchema(dbPath, ex);
             }
         }
     }

@@ -13,8 +13,11 @@ public sealed class ExperimentEvaluator
     private readonly Dictionary<string, IGuardrailCheck> _checks;
 
     /// <summary>An evaluator with the given checks (one per metric name).</summary>
-    public ExperimentEvaluator(IEnumerable<IGuardrailCheck> checks) =>
+    public ExperimentEvaluator(IEnumerable<IGuardrailCheck> checks)
+    {
         _checks = checks.ToDictionary(c => c.Metric, StringComparer.Ordinal);
+        Plans = new Planning.StagePlanCache(_checks.Values);
+    }
 
     /// <summary>An evaluator with every built-in check, latency and error guardrails compared within model when the
     /// requests carry one (<see cref="ModelStratifiedCheck"/>).</summary>
@@ -22,8 +25,13 @@ public sealed class ExperimentEvaluator
         new(ModelStratifiedCheck.WrapAll(GuardrailChecks.All())) { PlanWhileWaiting = planWhileWaiting };
 
     /// <summary>Whether a waiting verdict carries <c>estimate.plan</c> (default true). Simulations that evaluate thousands
-    /// of looks and never read the plan turn it off: planning costs about ten times the rest of an evaluation.</summary>
+    /// of looks and never read the plan turn it off: planning costs about ten times the rest of an evaluation. The plan
+    /// is remembered per experiment and computed afresh only when its inputs move (<see cref="Planning.StagePlanCache"/>),
+    /// so an evaluator kept across evaluations (the worker's) pays for it a few dozen times per stage.</summary>
     public bool PlanWhileWaiting { get; init; } = true;
+
+    /// <summary>The plans remembered per experiment (for tests and benchmarks: how many were computed and reused).</summary>
+    internal Planning.StagePlanCache Plans { get; }
 
     /// <summary>The metric names this evaluator knows.</summary>
     public IReadOnlySet<string> Metrics => _checks.Keys.ToHashSet(StringComparer.Ordinal);
@@ -68,7 +76,7 @@ public sealed class ExperimentEvaluator
                 _ => "first_stage",
             }, Math.Round(dwellRequired.TotalHours, 3), Math.Round((sample.AsOf - sample.Stage.StartedAt).TotalHours, 3)),
             Endpoints = new VerdictEndpoints(sample.Baseline.Endpoints, sample.Canary.Endpoints),
-            Estimate = decision == Decisions.Wait && estimate is not null ? estimate with { Plan = !PlanWhileWaiting ? null : Planning.RolloutPlanner.PlanCurrentStage(_checks.Values, experiment, sample, judged) } : null,
+            Estimate = decision == Decisions.Wait && estimate is not null ? estimate with { Plan = !PlanWhileWaiting ? null : Plans.PlanCurrentStage(experiment, sample, judged) } : null,
             DefaultsUsed = experiment.UsesDefaults,
             Cost = VerdictFigures.Cost(sample),
             Validation = VerdictFigures.Validation(sample),

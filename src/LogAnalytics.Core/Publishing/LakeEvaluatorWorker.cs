@@ -29,6 +29,7 @@ internal sealed class LakeEvaluatorWorker(
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<LakeEvaluatorWorker>();
+    private readonly VerdictRound _round = new(feed, loggerFactory.CreateLogger<LakeEvaluatorWorker>(), $"the lake {settings.LakePath}");
     private bool _waitingWarned;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,6 +38,7 @@ internal sealed class LakeEvaluatorWorker(
         using var publisher = new VerdictPublisher(kafka.Value, loggerFactory.CreateLogger<VerdictPublisher>());
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(experiments.Value.EvaluationIntervalSeconds), clock);
         DuckDBConnection? connection = null;
+        VerdictService? service = null; // kept with its connection, so its evaluator remembers each experiment's plan
         try
         {
             do
@@ -44,10 +46,11 @@ internal sealed class LakeEvaluatorWorker(
                 connection ??= TryOpen();
                 if (connection is not null)
                 {
-                    EvaluateAll(new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault(), () => prices.Current), publisher);
+                    service ??= new VerdictService(connection, experiments.Value, ExperimentEvaluator.CreateDefault(), () => prices.Current);
+                    _round.Run(service, publisher, clock.GetUtcNow());
                 }
             }
-            while (await WaitNext(timer, stoppingToken));
+            while (await VerdictRound.WaitNext(timer, stoppingToken));
         }
         finally
         {
@@ -79,57 +82,6 @@ internal sealed class LakeEvaluatorWorker(
             _log.LogError(ex, "Could not open the evaluator's database {DatabasePath}: {Error}. Check that no other evaluator holds it (run one replica); retrying at the next evaluation",
                 settings.DatabasePath, ex.Message);
             return null;
-        }
-    }
-
-    private static async Task<bool> WaitNext(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private void EvaluateAll(VerdictService service, VerdictPublisher publisher)
-    {
-        var asOf = clock.GetUtcNow();
-        IReadOnlyList<string> ids;
-        try
-        {
-            ids = service.Experiments(asOf);
-        }
-        catch (Exception ex)
-        {
-            _log.LogError(ex, "Could not list experiments in the lake {LakePath}: {Error}; retrying at the next evaluation", settings.LakePath, ex.Message);
-            return;
-        }
-        foreach (var id in ids)
-        {
-            try
-            {
-                var verdict = service.Evaluate(id, asOf);
-                service.Record(verdict);
-                var changed = feed.Update(verdict);
-                var published = publisher.Publish(verdict);
-                if (changed)
-                {
-                    _log.LogInformation("Experiment {Experiment} at {Stage} %: {Decision}. {Reason}",
-                        id, verdict.CurrentStage, verdict.Decision, verdict.Reasons.FirstOrDefault());
-                }
-                else
-                {
-                    _log.LogDebug("Experiment {Experiment}: {Decision} (published: {Published})", id, verdict.Decision, published);
-                }
-            }
-            catch (Exception ex)
-            {
-                _log.LogError(ex, "Evaluating experiment {Experiment} from the lake failed: {Error}. Other experiments go on; check its settings under Experiments:Items",
-                    id, ex.Message);
-            }
         }
     }
 }

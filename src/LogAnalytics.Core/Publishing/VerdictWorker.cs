@@ -28,6 +28,7 @@ internal sealed class VerdictWorker(
 {
     private readonly ILogger _log = loggerFactory.CreateLogger<VerdictWorker>();
     private bool _withholding;
+    private readonly VerdictRound _round = new(feed, loggerFactory.CreateLogger<VerdictWorker>(), "the database");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,19 +57,7 @@ internal sealed class VerdictWorker(
             EvaluateAll(service, publisher);
             feed.RecordEvaluation(clock.GetUtcNow(), System.Diagnostics.Stopwatch.GetElapsedTime(started)); // issue 11: probes, metrics
         }
-        while (await WaitNext(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitNext(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await VerdictRound.WaitNext(timer, stoppingToken));
     }
 
     /// <summary>Copies the price book into DuckDB (for analysts' view requests_costed) when it changed.</summary>
@@ -138,41 +127,7 @@ internal sealed class VerdictWorker(
         {
             return;
         }
-        var asOf = clock.GetUtcNow();
-        IReadOnlyList<string> ids;
-        try
-        {
-            ids = service.Experiments(asOf);
-        }
-        catch (Exception ex)
-        {
-            _log.LogError(ex, "Could not list experiments in the database: {Error}; retrying at the next evaluation", ex.Message);
-            return;
-        }
-        foreach (var id in ids)
-        {
-            try
-            {
-                var verdict = service.Evaluate(id, asOf);
-                service.Record(verdict);
-                var changed = feed.Update(verdict); // before publishing: a slow broker must not hide the verdict
-                var published = publisher.Publish(verdict);
-                if (changed)
-                {
-                    _log.LogInformation("Experiment {Experiment} at {Stage} %: {Decision}. {Reason}",
-                        id, verdict.CurrentStage, verdict.Decision, verdict.Reasons.FirstOrDefault());
-                }
-                else
-                {
-                    _log.LogDebug("Experiment {Experiment}: {Decision} (published: {Published})", id, verdict.Decision, published);
-                }
-            }
-            catch (Exception ex)
-            {
-                _log.LogError(ex, "Evaluating experiment {Experiment} failed: {Error}. Other experiments go on; check its settings under Experiments:Items",
-                    id, ex.Message);
-            }
-        }
+        _round.Run(service, publisher, clock.GetUtcNow());
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LogAnalytics.Tests.Verdicts;
 using LogAnalytics.Verdicts;
 
 namespace LogAnalytics.Tests.Cli;
@@ -48,7 +49,7 @@ public sealed class GuideQuickStartTests : IDisposable
         Assert.True(exit == 0, stderr);
         Assert.Contains("2,000 events stored, 20 not events, 0 broken events quarantined", stdout, StringComparison.Ordinal);
         Assert.Contains("looks like a raw stdout capture, and 2,000 events were found in it", stdout, StringComparison.Ordinal);
-        var verdict = Verdict.FromJson(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')))!;
+        var verdict = VerdictContract.ParseValid(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')));
         Assert.Equal("default", verdict.Experiment);
         Assert.Equal(new VerdictSamples(legacy, holySheep), verdict.Samples);
         Assert.Equal(5, verdict.CurrentStage);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LogAnalytics.Tests.Verdicts;
 using LogAnalytics.Verdicts;
 
 namespace LogAnalytics.Tests.Cli;
@@ -43,7 +44,7 @@ public sealed class VerdictCommandTests : IDisposable
 
         var (exit, stdout, stderr) = Run("verdict", "--db", db, "--as-of", asOf);
         Assert.True(exit == 0, stderr);
-        var verdicts = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Verdict.FromJson(l)!).ToList();
+        var verdicts = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(VerdictContract.ParseValid).ToList();
         Assert.Equal(["alpha", "beta"], verdicts.Select(v => v.Experiment).Order().ToArray());
         Assert.All(verdicts, v =>
         {

@@ -5,6 +5,7 @@ using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Verdicts;
 using MathNet.Numerics.Distributions;
 using Xunit.Abstractions;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -21,7 +22,7 @@ public sealed class AtMarginSimulationTests(ITestOutputHelper output)
     private const int Looks = 6;
     private const int PerLook = 1500;
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+    private static readonly CheckedEvaluator Evaluator = CheckedEvaluator.CreateDefault(planWhileWaiting: false, everyVerdict: false);
 
     private static ExperimentDefinition Experiment(Guardrail guardrail) => ExperimentCatalog.Defaults("margin") with
     {

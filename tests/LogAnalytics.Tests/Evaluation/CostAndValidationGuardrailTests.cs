@@ -3,6 +3,7 @@ using LogAnalytics.Experiments;
 using LogAnalytics.Kpis;
 using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -10,7 +11,7 @@ namespace LogAnalytics.Tests.Evaluation;
 public sealed class CostAndValidationGuardrailTests
 {
     private static readonly DateTimeOffset StageStart = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault();
+    private static readonly CheckedEvaluator Evaluator = CheckedEvaluator.CreateDefault();
 
     private static ExperimentDefinition Experiment(params Guardrail[] guardrails) => ExperimentCatalog.Defaults("exp") with
     {

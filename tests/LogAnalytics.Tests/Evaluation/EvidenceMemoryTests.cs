@@ -45,7 +45,7 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
     public void A_canary_whose_failures_push_traffic_away_is_no_go_not_wait()
     {
         // Failover moved traffic away: the canary got 3 % instead of 5 % (a broken split), and its error rate is 30 %.
-        var verdict = VerdictContract.AssertValid(ExperimentEvaluator.CreateDefault().Evaluate(Experiment(), Sample(19_400, 200, 600, 180), null));
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(Experiment(), Sample(19_400, 200, 600, 180), null);
         output.WriteLine(string.Join(" | ", verdict.Reasons));
         Assert.False(verdict.Srm.Ok);
         Assert.Equal(Decisions.NoGo, verdict.Decision);
@@ -55,13 +55,13 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_go_reached_earlier_in_the_stage_survives_a_brief_split_wait()
     {
-        var evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+        var evaluator = CheckedEvaluator.CreateDefault(planWhileWaiting: false);
         var experiment = Experiment();
         var first = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 10_000, 100), null);
         Assert.Equal(Decisions.Go, first.Decision);
         var memory = VerdictMemory.Next(null, first);
         // The router breaks the split for a while: wait, never go on a broken split.
-        var broken = VerdictContract.AssertValid(evaluator.Evaluate(experiment, Sample(190_000, 1_900, 25_000, 250, hours: 3), memory));
+        var broken = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 25_000, 250, hours: 3), memory);
         Assert.Equal(Decisions.Wait, broken.Decision);
         memory = VerdictMemory.Next(memory, broken);
         Assert.Equal(first.EvaluatedAt, memory.GoSince);
@@ -79,21 +79,21 @@ public sealed class EvidenceMemoryTests(ITestOutputHelper output) : IDisposable
             Guardrails = new Dictionary<string, GuardrailMemory> { [MetricNames.ErrorRate] = new(MetricNames.ErrorRate, 1e-4, 1, false) },
         };
         // Today's data alone say nothing (equal error rates), but an earlier look of this stage was already decisive.
-        var verdict = VerdictContract.AssertValid(ExperimentEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), previous));
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), previous);
         var check = verdict.Checks.Single();
         Assert.Equal(1e-4, check.SequentialPValue!.Value, 12);
         Assert.Equal(Outcomes.Fail, check.Outcome);
         Assert.Equal(Decisions.NoGo, verdict.Decision);
         // A new stage starts afresh.
         var newStage = previous with { StageStartedAt = StageStart.AddHours(-48) };
-        Assert.NotEqual(Outcomes.Fail, ExperimentEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), newStage).Checks.Single().Outcome);
+        Assert.NotEqual(Outcomes.Fail, CheckedEvaluator.CreateDefault().Evaluate(experiment, Sample(19_000, 380, 1_000, 20), newStage).Checks.Single().Outcome);
     }
 
     [Fact]
     public void The_running_minimum_and_the_go_survive_a_restart_through_duckdb()
     {
         var db = Path.Combine(_dir, "memory.duckdb");
-        var evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+        var evaluator = CheckedEvaluator.CreateDefault(planWhileWaiting: false);
         var experiment = Experiment();
         var verdict = evaluator.Evaluate(experiment, Sample(190_000, 1_900, 10_000, 100), null);
         Assert.Equal(Decisions.Go, verdict.Decision);

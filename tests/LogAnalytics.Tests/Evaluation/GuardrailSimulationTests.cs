@@ -5,6 +5,7 @@ using LogAnalytics.Kpis;
 using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Verdicts;
 using MathNet.Numerics.Distributions;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -16,7 +17,7 @@ public sealed class GuardrailSimulationTests(ITestOutputHelper output)
 {
     private const double Alpha = 0.05;
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+    private static readonly CheckedEvaluator Evaluator = CheckedEvaluator.CreateDefault(planWhileWaiting: false, everyVerdict: false);
 
     private static int UpperBound(int n, double p) => Enumerable.Range(0, n + 1).First(k => Binomial.CDF(p, n, k) >= 0.99);
     private static int LowerBound(int n, double p) => Enumerable.Range(0, n + 1).First(k => Binomial.CDF(p, n, k) > 0.01);

@@ -2,6 +2,7 @@ using LogAnalytics.Evaluation;
 using LogAnalytics.Experiments;
 using LogAnalytics.Kpis;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -10,7 +11,7 @@ namespace LogAnalytics.Tests.Evaluation;
 public sealed class LlmLatencyGuardrailTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault();
+    private static readonly CheckedEvaluator Evaluator = CheckedEvaluator.CreateDefault();
     private static readonly ModelProfile Streaming = new("gpt-4.1", 300, 0.0, Sigma: 0.3, TtftMedianMs: 180, OutputTokens: 250, MsPerToken: 12);
 
     private static ExperimentDefinition Experiment(IReadOnlyList<Guardrail>? guardrails = null) => ExperimentCatalog.Defaults("llm") with

@@ -4,6 +4,7 @@ using LogAnalytics.Kpis;
 using LogAnalytics.Verdicts;
 using MathNet.Numerics.Distributions;
 using Xunit.Abstractions;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -39,8 +40,8 @@ public sealed class ModelStratificationTests(ITestOutputHelper output)
     /// (the same checks without stratification), on the same data.</summary>
     private static (int Stratified, int Pooled, Verdict Last) Run(int experiments, int looks, double canaryFactor, int seed)
     {
-        var stratified = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
-        var pooled = new ExperimentEvaluator(GuardrailChecks.All());
+        var stratified = CheckedEvaluator.CreateDefault(planWhileWaiting: false, everyVerdict: false);
+        var pooled = new CheckedEvaluator(new ExperimentEvaluator(GuardrailChecks.All()), everyVerdict: false);
         var experiment = Experiment(MetricNames.LatencyP50, MetricNames.LatencyP95, MetricNames.ErrorRate);
         var random = new Random(seed);
         var (s, p) = (0, 0);
@@ -113,7 +114,7 @@ public sealed class ModelStratificationTests(ITestOutputHelper output)
         baseline.Add(19_000);
         canary.Add(1_000);
 
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(Experiment(MetricNames.LatencyP50, MetricNames.ErrorRate), Sample(0, baseline.Build(), canary.Build()), null);
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(Experiment(MetricNames.LatencyP50, MetricNames.ErrorRate), Sample(0, baseline.Build(), canary.Build()), null);
 
         var strata = verdict.Strata!;
         Assert.Equal(2, strata.Models.Count);
@@ -142,7 +143,7 @@ public sealed class ModelStratificationTests(ITestOutputHelper output)
         var bMerged = Merge(baseline.Build(), baselineO3.Build());
         var cMerged = Merge(canary.Build(), canaryO3.Build());
 
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(Experiment(MetricNames.LatencyP99, MetricNames.LatencyP50), Sample(0, bMerged, cMerged), null);
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(Experiment(MetricNames.LatencyP99, MetricNames.LatencyP50), Sample(0, bMerged, cMerged), null);
 
         var p99 = verdict.Checks.Single(x => x.Metric == MetricNames.LatencyP99);
         Assert.Equal(Outcomes.Inconclusive, p99.Outcome);

@@ -4,6 +4,7 @@ using LogAnalytics.Experiments;
 using LogAnalytics.Kpis;
 using LogAnalytics.Verdicts;
 using Xunit.Abstractions;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Evaluation;
 
@@ -52,7 +53,7 @@ public sealed class RolloutPlannerTests(ITestOutputHelper output)
         var needed = plan.Guardrails.Single().CanaryRequests!.Value;
         Assert.True(needed > experiment.MinSamples, $"planned {needed}: the test needs a plan above MinSamples");
 
-        var evaluator = ExperimentEvaluator.CreateDefault();
+        var evaluator = CheckedEvaluator.CreateDefault(everyVerdict: false);
         double PassRate(double factor, int runs, int seed)
         {
             var n = (int)Math.Round(needed * factor);
@@ -122,7 +123,7 @@ public sealed class RolloutPlannerTests(ITestOutputHelper output)
         var experiment = Experiment(MetricNames.ErrorRate, MetricNames.LatencyP99);
         var sample = Sample(5, 19_000, 1_000, TimeSpan.FromHours(10), seed: 4);
 
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(experiment, sample, null);
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(experiment, sample, null);
 
         Assert.Equal(Decisions.Wait, verdict.Decision);
         LogAnalytics.Tests.Verdicts.VerdictContract.AssertValid(verdict); // estimate.plan is part of the published contract

@@ -17,7 +17,7 @@ public sealed class SmallCountDefectTests(ITestOutputHelper output)
 {
     private const double Alpha = 0.05;
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly ExperimentEvaluator Evaluator = ExperimentEvaluator.CreateDefault(planWhileWaiting: false);
+    private static readonly CheckedEvaluator Evaluator = CheckedEvaluator.CreateDefault(planWhileWaiting: false, everyVerdict: false);
 
     private static ExperimentDefinition Experiment(int minSamples, params Guardrail[] guardrails) => ExperimentCatalog.Defaults("sim") with
     {

@@ -8,6 +8,7 @@ using LogAnalytics.Kpis.Pricing;
 using LogAnalytics.Storage;
 using LogAnalytics.Tests.Kpis.Pricing;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Kpis;
 
@@ -59,7 +60,7 @@ public sealed class CostFromEventsTests : IDisposable
         Store(events);
         var experiment = ExperimentCatalog.Defaults("migration") with { BaselineEndpoint = "legacy", CanaryEndpoint = "holy_sheep" };
         var sample = new ExperimentSampleReader(_store.Connection, () => _book).Read(experiment, Start + TimeSpan.FromDays(3));
-        var verdict = ExperimentEvaluator.CreateDefault().Evaluate(experiment, sample, null);
+        var verdict = CheckedEvaluator.CreateDefault().Evaluate(experiment, sample, null);
 
         Assert.Equal((9_500, 500), (sample.Baseline.Requests, sample.Canary.Requests));
         var cost = verdict.Cost!;

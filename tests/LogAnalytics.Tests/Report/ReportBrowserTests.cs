@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LogAnalytics.Report;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Report;
 
@@ -24,7 +25,7 @@ public sealed class ReportBrowserTests(ReportDatabase db) : IClassFixture<Report
             var service = new VerdictService(connection, db.Settings, LogAnalytics.Evaluation.ExperimentEvaluator.CreateDefault());
             foreach (var id in new[] { "checkout", "empty", "baseline-only", "no-cost" })
             {
-                expected[id] = LogAnalytics.Report.Html.ReportHtml.DecisionSentence(service.Evaluate(id, ReportDatabase.End));
+                expected[id] = LogAnalytics.Report.Html.ReportHtml.DecisionSentence(VerdictContract.AssertValid(service.Evaluate(id, ReportDatabase.End)));
             }
         }
 

@@ -4,6 +4,7 @@ using LogAnalytics.Ingestion;
 using LogAnalytics.Ingestion.Decoding;
 using LogAnalytics.Storage;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Report;
 
@@ -83,7 +84,7 @@ public sealed class ReportDatabase : IDisposable
         var service = new VerdictService(store.Connection, Settings, ExperimentEvaluator.CreateDefault());
         for (var at = Start.AddMinutes(20); at <= End; at = at.AddMinutes(20))
         {
-            service.Record(service.Evaluate("checkout", at));
+            service.Record(VerdictContract.AssertValid(service.Evaluate("checkout", at)));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using LogAnalytics.Report;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Report;
 
@@ -33,7 +34,7 @@ public sealed partial class ReportRendererTests(ReportDatabase db) : IClassFixtu
     public async Task The_decision_and_every_guardrails_reason_are_written_in_words_at_the_top_of_the_section()
     {
         var html = await Render("checkout");
-        var verdict = new VerdictService(OpenReadOnly(), db.Settings, LogAnalytics.Evaluation.ExperimentEvaluator.CreateDefault()).Evaluate("checkout", ReportDatabase.End);
+        var verdict = VerdictContract.AssertValid(new VerdictService(OpenReadOnly(), db.Settings, LogAnalytics.Evaluation.ExperimentEvaluator.CreateDefault()).Evaluate("checkout", ReportDatabase.End));
         var section = Section(html, "checkout");
         Assert.Contains($"data-decision=\"{verdict.Decision}\"", section);
         Assert.Contains(System.Net.WebUtility.HtmlEncode(LogAnalytics.Report.Html.ReportHtml.DecisionSentence(verdict)), section);

@@ -26,6 +26,15 @@ internal static class VerdictContract
             .DefaultIfEmpty("invalid (no details)").ToList();
     }
 
+    /// <summary>Fails the test unless <paramref name="json"/> (a verdict as printed or published) obeys the contract;
+    /// returns it parsed.</summary>
+    public static Verdict ParseValid(string json)
+    {
+        var errors = Errors(json);
+        Assert.True(errors.Count == 0, $"verdict breaks schema/verdict.v1.json:\n{string.Join("\n", errors)}\n{json}");
+        return Verdict.FromJson(json)!;
+    }
+
     /// <summary>Fails the test unless the verdict's published JSON obeys the contract; returns the verdict.</summary>
     public static Verdict AssertValid(Verdict verdict)
     {

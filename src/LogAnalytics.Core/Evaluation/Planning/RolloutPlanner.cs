@@ -37,11 +37,43 @@ public sealed class RolloutPlanner(IEnumerable<IGuardrailCheck> checks)
     public static RolloutPlanner CreateDefault() => new(ModelStratifiedCheck.WrapAll(GuardrailChecks.All()));
 
     /// <summary>The current stage's plan for the verdict's <c>estimate</c>; null at a stage without a baseline.</summary>
-    internal static StagePlan? PlanCurrentStage(IEnumerable<IGuardrailCheck> checks, ExperimentDefinition experiment, ExperimentSample sample, IReadOnlyList<JudgedGuardrail> judged) =>
-        sample.Stage.WeightPercent is > 0 and < 100
-            ? new RolloutPlanner(checks).PlanStage(experiment, sample, sample.Stage.WeightPercent,
-                judged.Where(j => j.Estimate is not null).GroupBy(j => j.Check.Metric).ToDictionary(g => g.Key, g => g.First().Estimate!, StringComparer.Ordinal))
-            : null;
+    internal StagePlan? PlanCurrentStage(ExperimentDefinition experiment, ExperimentSample sample, IReadOnlyDictionary<string, GuardrailEstimate> measured) =>
+        HasPlan(sample) ? PlanStage(experiment, sample, sample.Stage.WeightPercent, measured) : null;
+
+    /// <summary>Whether the current stage has a plan: it has a baseline left and a canary (weight strictly between 0 and 100 %).</summary>
+    internal static bool HasPlan(ExperimentSample sample) => sample.Stage.WeightPercent is > 0 and < 100;
+
+    /// <summary>The verdict's estimates by metric (the first per metric), as <see cref="PlanStage"/> takes them.</summary>
+    internal static IReadOnlyDictionary<string, GuardrailEstimate> Measured(IReadOnlyList<JudgedGuardrail> judged) =>
+        judged.Where(j => j.Estimate is not null).GroupBy(j => j.Check.Metric).ToDictionary(g => g.Key, g => g.First().Estimate!, StringComparer.Ordinal);
+
+    /// <summary>The canary's requests per hour at a stage of weight <paramref name="w"/> (0..1), from the traffic observed
+    /// since the stage started; null without a time span or traffic to measure it.</summary>
+    private static double? CanaryPerHour(ExperimentSample sample, double w)
+    {
+        var windowHours = (sample.AsOf - sample.Stage.StartedAt).TotalHours;
+        var total = sample.Baseline.Requests + sample.Canary.Requests;
+        double? perHour = windowHours > 0 && total > 0 ? total / windowHours : null;
+        return perHour * w;
+    }
+
+    private static double? StageHours(long? needed, double dwell, double? canaryPerHour) =>
+        needed is { } k && canaryPerHour is { } r ? Math.Max(dwell, k / r) : null;
+
+    /// <summary><paramref name="plan"/> (of the same experiment and stage) with the figures that follow the traffic rate
+    /// (canary requests per hour, hours) recomputed from <paramref name="sample"/>; the request counts stay. Cheap: no
+    /// check runs. A plan retimed on the sample it was made from is that plan.</summary>
+    internal static StagePlan Retime(StagePlan plan, ExperimentDefinition experiment, ExperimentSample sample)
+    {
+        var canaryPerHour = CanaryPerHour(sample, plan.Stage / 100);
+        var dwell = experiment.DwellFor(plan.Stage).TotalHours;
+        return plan with
+        {
+            Hours = Round(StageHours(plan.CanaryRequests, dwell, canaryPerHour)),
+            CanaryRequestsPerHour = Round(canaryPerHour),
+            Guardrails = plan.Guardrails.Select(g => g.CanaryRequests is { } n ? g with { Hours = Round(n / canaryPerHour) } : g).ToList(),
+        };
+    }
 
     /// <summary>The plan of every stage that has a baseline left (weight below 100 %).</summary>
     public IReadOnlyList<StagePlan> Plan(ExperimentDefinition experiment, ExperimentSample sample) =>
@@ -56,10 +88,7 @@ public sealed class RolloutPlanner(IEnumerable<IGuardrailCheck> checks)
     public StagePlan PlanStage(ExperimentDefinition experiment, ExperimentSample sample, double stagePercent, IReadOnlyDictionary<string, GuardrailEstimate>? measured = null)
     {
         var w = stagePercent / 100;
-        var windowHours = (sample.AsOf - sample.Stage.StartedAt).TotalHours;
-        var total = sample.Baseline.Requests + sample.Canary.Requests;
-        double? perHour = windowHours > 0 && total > 0 ? total / windowHours : null;
-        double? canaryPerHour = perHour * w;
+        var canaryPerHour = CanaryPerHour(sample, w);
         var dwell = experiment.DwellFor(stagePercent).TotalHours;
         var minCanary = (long)Math.Ceiling(Math.Max(experiment.MinSamples, experiment.MinSamples * w / (1 - w)));
         var guardrails = new List<GuardrailPlan>();
@@ -76,8 +105,7 @@ public sealed class RolloutPlanner(IEnumerable<IGuardrailCheck> checks)
         {
             needed = needed is { } n && g.CanaryRequests is { } m ? Math.Max(n, m) : null;
         }
-        double? hours = needed is { } k && canaryPerHour is { } r ? Math.Max(dwell, k / r) : null;
-        return new StagePlan(stagePercent, needed, Round(hours), Round(dwell), Round(canaryPerHour), guardrails);
+        return new StagePlan(stagePercent, needed, Round(StageHours(needed, dwell, canaryPerHour)), Round(dwell), Round(canaryPerHour), guardrails);
     }
 
     private GuardrailPlan? PlanGuardrail(ExperimentDefinition experiment, ExperimentSample sample, Guardrail guardrail, double w, long minCanary, double? canaryPerHour,

@@ -7,6 +7,7 @@ using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using LogAnalytics.Storage.Lake;
 using LogAnalytics.Verdicts;
+using LogAnalytics.Tests.Verdicts;
 
 namespace LogAnalytics.Tests.Storage.Lake;
 
@@ -90,8 +91,8 @@ public sealed class LakeEvaluationTests : IDisposable
         {
             foreach (var id in singleService.Experiments(asOf))
             {
-                var expected = singleService.Evaluate(id, asOf);
-                var actual = lakeService.Evaluate(id, asOf);
+                var expected = VerdictContract.AssertValid(singleService.Evaluate(id, asOf));
+                var actual = VerdictContract.AssertValid(lakeService.Evaluate(id, asOf));
                 singleService.Record(expected);
                 lakeService.Record(actual);
                 decisions.Add(actual.Decision);
