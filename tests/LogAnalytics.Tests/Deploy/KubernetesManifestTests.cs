@@ -10,29 +10,11 @@ namespace LogAnalytics.Tests.Deploy;
 /// resolves.</summary>
 public sealed class KubernetesManifestTests
 {
-    private static List<YamlMappingNode> Documents()
-    {
-        var docs = new List<YamlMappingNode>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryFiles.Root, "deploy", "kubernetes"), "*.yaml").Order(StringComparer.Ordinal))
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(File.ReadAllText(file)));
-            docs.AddRange(stream.Documents.Select(d => (YamlMappingNode)d.RootNode));
-        }
-        return docs;
-    }
+    private static List<YamlMappingNode> Documents() => ManifestYaml.Documents(Path.Combine("deploy", "kubernetes"));
 
-    private static YamlNode Get(YamlNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            var map = Assert.IsType<YamlMappingNode>(node);
-            Assert.True(map.Children.TryGetValue(new YamlScalarNode(key), out node!), $"missing key {key}");
-        }
-        return node;
-    }
+    private static YamlNode Get(YamlNode node, params string[] path) => ManifestYaml.Get(node, path);
 
-    private static string Text(YamlNode node, params string[] path) => ((YamlScalarNode)Get(node, path)).Value!;
+    private static string Text(YamlNode node, params string[] path) => ManifestYaml.Text(node, path);
 
     private static YamlMappingNode Kind(List<YamlMappingNode> docs, string kind) => Assert.Single(docs, d => Text(d, "kind") == kind);
 

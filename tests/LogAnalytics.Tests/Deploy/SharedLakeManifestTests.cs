@@ -16,29 +16,11 @@ public sealed class SharedLakeManifestTests
 {
     private static readonly string Folder = Path.Combine("deploy", "kubernetes", "shared-lake");
 
-    private static List<YamlMappingNode> Documents()
-    {
-        var docs = new List<YamlMappingNode>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryFiles.Root, Folder), "*.yaml").Order(StringComparer.Ordinal))
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(File.ReadAllText(file)));
-            docs.AddRange(stream.Documents.Select(d => (YamlMappingNode)d.RootNode));
-        }
-        return docs;
-    }
+    private static List<YamlMappingNode> Documents() => ManifestYaml.Documents(Folder);
 
-    private static YamlNode Get(YamlNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            var map = Assert.IsType<YamlMappingNode>(node);
-            Assert.True(map.Children.TryGetValue(new YamlScalarNode(key), out node!), $"missing key {key}");
-        }
-        return node;
-    }
+    private static YamlNode Get(YamlNode node, params string[] path) => ManifestYaml.Get(node, path);
 
-    private static string Text(YamlNode node, params string[] path) => ((YamlScalarNode)Get(node, path)).Value!;
+    private static string Text(YamlNode node, params string[] path) => ManifestYaml.Text(node, path);
 
     private static List<YamlMappingNode> Items(YamlNode node, params string[] path) =>
         ((YamlSequenceNode)Get(node, path)).Children.Cast<YamlMappingNode>().ToList();
