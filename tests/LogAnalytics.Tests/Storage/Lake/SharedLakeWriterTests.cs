@@ -56,6 +56,31 @@ public sealed class SharedLakeWriterTests : IDisposable
         Assert.Equal([new LakeFileName(Topic, 0, 0, 599)], FileNames("requests").Select(f => f.Name));
     }
 
+    /// <summary>One writer at a time compacts a shared lake: while another holds <c>_compaction.lock</c> a writer leaves
+    /// the sealed hour alone and compacts it at a later refresh.</summary>
+    [Fact]
+    public void A_writer_compacts_a_shared_lake_only_while_it_holds_the_compaction_lock()
+    {
+        var a = NewWorker("a");
+        var now = LakeWriterTests.Hour10.AddHours(2);
+        for (var i = 0; i < 3; i++)
+        {
+            a.Store(0, i * 100, 100);
+            a.Writer.Flush(now);
+        }
+        Assert.Equal(3, FileNames("requests").Count);
+
+        using (new FileStream(Path.Combine(LakeRoot, LakeWriter.CompactionLockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.Equal(0, a.Writer.CompactSealedHours(now.AddMinutes(5)));
+            Assert.Equal(3, FileNames("requests").Count);
+        }
+
+        Assert.True(a.Writer.CompactSealedHours(now.AddMinutes(6)) >= 3);
+        Assert.Equal([new LakeFileName(Topic, 0, 0, 299)], FileNames("requests").Select(f => f.Name));
+        AssertLakeHoldsEveryPosition(new Dictionary<int, long> { [0] = 300 });
+    }
+
     /// <summary>Random hand-overs between three writers (a zombie that flushes late, a kill and restart of a writer,
     /// flushes and compactions in any order): the lake never loses a position of the log.</summary>
     [Theory]
