@@ -56,6 +56,49 @@ public sealed class SharedLakeWriterTests : IDisposable
         Assert.Equal([new LakeFileName(Topic, 0, 0, 599)], FileNames("requests").Select(f => f.Name));
     }
 
+    /// <summary>The one way a zombie's copy still lands: it read the lake's durable offset just before the new owner's
+    /// marker was renamed into place. Its file is then honest (it holds every row of its range) and lies beside the
+    /// owner's; readers see each position once, before and after compaction.</summary>
+    [Fact]
+    public void A_zombie_that_read_the_durable_offset_before_the_owners_marker_adds_a_copy_readers_see_once()
+    {
+        var zombie = NewWorker("zombie");
+        var owner = NewWorker("owner");
+        var now = LakeWriterTests.Hour10.AddHours(2);
+        zombie.Store(0, 0, 1_000);
+        zombie.Writer.Flush(now);
+        zombie.Store(0, 1_000, 1_500); // stored, not yet flushed, when it was paused
+        var resume = owner.ResumeFrom(0, LakeRoot);
+        Assert.Equal(1_000, resume);
+        owner.Store(0, resume, 2_000);
+        owner.Writer.Flush(now);
+        // The zombie lists _offsets before the owner's marker is there: hide it for the zombie's flush.
+        var markers = Path.Combine(LakeRoot, LakeWriter.OffsetsFolder);
+        var ownersMarker = Directory.GetFiles(markers).Single(m => m.EndsWith("+0+0000000000000001000-0000000000000002999", StringComparison.Ordinal));
+        var aside = Path.Combine(_dir, "aside");
+        File.Move(ownersMarker, aside);
+        zombie.Writer.Flush(now);
+        File.Move(aside, ownersMarker);
+
+        Assert.Equal(
+            [new LakeFileName(Topic, 0, 0, 999), new LakeFileName(Topic, 0, 1_000, 2_499), new LakeFileName(Topic, 0, 1_000, 2_999)],
+            FileNames("requests").Select(f => f.Name).OrderBy(n => n.From).ThenBy(n => n.To));
+        Assert.Equal(3_000, LakeWriter.ReadDurableOffsets(LakeRoot)[(Topic, 0)]);
+        using (var reader = LakeWriterTests.LakeReader(LakeRoot))
+        using (var cmd = reader.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT count(*) FROM read_parquet('{LakeRoot}/requests/**/*.parquet') WHERE source_partition = 0";
+            var raw = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            cmd.CommandText = "SELECT count(*) FROM requests WHERE source_partition = 0";
+            Assert.True(raw > Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture), "the files hold a second copy of the zombie's range");
+        }
+        AssertLakeHoldsEveryPosition(new Dictionary<int, long> { [0] = 3_000 });
+
+        owner.Writer.CompactSealedHours(now.AddMinutes(5));
+        Assert.Equal([new LakeFileName(Topic, 0, 0, 2_999)], FileNames("requests").Select(f => f.Name));
+        AssertLakeHoldsEveryPosition(new Dictionary<int, long> { [0] = 3_000 });
+    }
+
     /// <summary>One writer at a time compacts a shared lake: while another holds <c>_compaction.lock</c> a writer leaves
     /// the sealed hour alone and compacts it at a later refresh.</summary>
     [Fact]
