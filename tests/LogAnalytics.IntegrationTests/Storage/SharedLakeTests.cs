@@ -71,9 +71,9 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
         Assert.Equal(0, DatabaseProbe.Count(db, "SELECT count(*) FROM verdicts"));
     }
 
-    private async Task WaitForLakeProgress(string topic, double atLeast) =>
+    private async Task WaitForLakeProgress(string topic, double atLeast, Func<string>? report = null) =>
         await Eventually.UntilAsync(() => LakeRows(topic, "SELECT count(*) FROM requests") >= atLeast,
-            TimeSpan.FromSeconds(120), () => $"the lake holds fewer than {atLeast:N0} requests");
+            TimeSpan.FromSeconds(120), () => $"the lake holds fewer than {atLeast:N0} requests\n{report?.Invoke()}");
 
     private Verdict? Latest(string verdictTopic) =>
         kafka.ReadAllAsync(verdictTopic).GetAwaiter().GetResult().Where(r => r.Key == "alpha").OrderBy(r => r.Offset)
@@ -156,7 +156,7 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
                         break;
                 }
                 // Steady pace without sleeps: the next round goes out once the lake holds half of what came before.
-                await WaitForLakeProgress(topic, round * 500);
+                await WaitForLakeProgress(topic, round * 500, () => Accounting(topic, workers));
             }
 
             await Eventually.UntilAsync(() => LakeRows(topic, "SELECT count(*) FROM requests") == 12_000,
