@@ -20,7 +20,21 @@ public sealed class WorkerProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process ended (or this object was disposed: a disposed process has nothing left to run).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _disposed || _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // no process associated any more
+            }
+        }
+    }
 
     public string Output
     {
@@ -120,13 +134,29 @@ public sealed class WorkerProcess : IDisposable
         return JsonSerializer.Serialize(root);
     }
 
+    /// <summary>SIGKILL if still running; safe to call more than once (a failing test's report stops every process
+    /// before its own cleanup does).</summary>
     public void Dispose()
     {
-        if (!_process.HasExited)
+        if (_disposed)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(30_000);
+            return;
+        }
+        _disposed = true;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(30_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
         }
         _process.Dispose();
     }
+
+    private bool _disposed;
 }

@@ -227,6 +227,10 @@ public sealed class LakeWriter
             Recover();
             _interrupted = false;
         }
+        if (Shared)
+        {
+            RefreshDurableOffsets();
+        }
         Execute("BEGIN TRANSACTION");
         try
         {
@@ -278,6 +282,25 @@ public sealed class LakeWriter
             Execute("COMMIT");
         }
         return new LakeFlushResult(rows, files, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// In a shared lake, other workers move a partition's durable offset on (after a hand-over): this writer's ranges
+    /// start at the lake's durable offset, not at the end of its own last range. Every row below the lake's durable offset
+    /// is in the lake (a marker is renamed into place only after its files), and a worker holds every row from there to
+    /// its stored offset (it resumed at or below it), so a file named <c>from-to</c> holds every row of that range that
+    /// belongs in its folder, whoever wrote it. A range starting at this writer's own stale offset would name rows it does
+    /// not hold (the previous owner's), and compaction, trusting the name, would delete the previous owner's file.
+    /// </summary>
+    private void RefreshDurableOffsets()
+    {
+        foreach (var (key, next) in ReadDurableOffsets(_root))
+        {
+            if (next > _durable.GetValueOrDefault(key))
+            {
+                _durable[key] = next;
+            }
+        }
     }
 
     /// <summary>
@@ -398,19 +421,50 @@ public sealed class LakeWriter
     /// <summary>Compacts the folders of sealed hours (no write for <c>sealAfter</c>, hour ended <c>sealAfter</c> ago):
     /// one file per source partition, named by the union of the ranges it replaces.</summary>
     /// <returns>How many small files were replaced.</returns>
+    /// <remarks>In a shared lake one worker compacts at a time (an exclusive lock on <c>&lt;lake&gt;/_compaction.lock</c>;
+    /// a worker that finds it taken tries again at its next refresh), the durable offsets are re-read under the lock, and
+    /// the files of a group are always read, never dropped on the strength of another file's name.</remarks>
     public int CompactSealedHours(DateTimeOffset now)
     {
-        var replaced = 0;
-        foreach (var (folder, (hourEnd, lastWrite)) in _openFolders.ToList())
+        var due = _openFolders.Where(f => now.UtcDateTime >= f.Value.HourEnd + _sealAfter && now - f.Value.LastWrite >= _sealAfter)
+            .Select(f => f.Key).ToList();
+        if (due.Count == 0)
         {
-            if (now.UtcDateTime < hourEnd + _sealAfter || now - lastWrite < _sealAfter)
+            return 0;
+        }
+        using var compactionLock = Shared ? TryLockCompaction() : null;
+        if (Shared)
+        {
+            if (compactionLock is null)
             {
-                continue;
+                return 0;
             }
+            RefreshDurableOffsets();
+        }
+        var replaced = 0;
+        foreach (var folder in due)
+        {
             replaced += CompactFolder(folder);
             _openFolders.Remove(folder);
         }
         return replaced;
+    }
+
+    /// <summary>The lock file that lets one worker at a time compact a shared lake.</summary>
+    public const string CompactionLockFile = "_compaction.lock";
+
+    /// <summary>An exclusive advisory lock (flock) on the lake's compaction lock file, or null while another worker
+    /// holds it. Released when disposed or when the process dies.</summary>
+    private FileStream? TryLockCompaction()
+    {
+        try
+        {
+            return new FileStream(Path.Combine(_root, CompactionLockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private int CompactFolder(string folder)
@@ -430,7 +484,10 @@ public sealed class LakeWriter
             var files = group.OrderBy(f => f.Name.From).ToList();
             var union = new LakeFileName(group.Key.Source, group.Key.Partition, files.Min(f => f.Name.From), files.Max(f => f.Name.To));
             var target = Path.Combine(folder, union.ToString());
-            var covering = files.FirstOrDefault(f => f.Name.Covers(union));
+            // A file whose name covers the union holds every row of it (a crash between the compacted file and the
+            // deletes): the others go. In a shared lake the files are read all the same (files written before names were
+            // kept to the rows a writer holds may name more than they hold).
+            var covering = Shared ? default : files.FirstOrDefault(f => f.Name.Covers(union));
             if (covering.Path is null)
             {
                 var list = string.Join(", ", files.Select(f => Literal(f.Path)));

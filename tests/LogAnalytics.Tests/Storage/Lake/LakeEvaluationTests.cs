@@ -121,14 +121,14 @@ public sealed class LakeEvaluationTests : IDisposable
     }
 
     [Fact]
-    public void A_zombie_workers_late_file_for_positions_already_in_the_lake_is_seen_once_by_readers()
+    public void A_zombie_workers_late_flush_of_positions_already_in_the_lake_is_refused_and_readers_see_each_position_once()
     {
         var messages = Messages().Where(m => m.Position.Partition == 0).Take(3_000).ToList();
         using var owner = DuckDbEventStore.Open(Path.Combine(_dir, "owner.duckdb"));
         using var zombie = DuckDbEventStore.Open(Path.Combine(_dir, "zombie.duckdb"));
         // Both writers started while the lake was empty. The owner of partition 0 stores and flushes it; a worker that
-        // lost the partition but still runs (paused past the session timeout, then resumed) stores part of the same
-        // positions in its own file and flushes them later, under its own range.
+        // lost the partition but still runs (paused past the session timeout, then resumed) stored part of the same
+        // positions in its own file and flushes them later.
         using var ownerConnection = OpenConnection(owner.DatabasePath);
         using var zombieConnection = OpenConnection(zombie.DatabasePath);
         var ownerWriter = new LakeWriter(ownerConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
@@ -138,12 +138,13 @@ public sealed class LakeEvaluationTests : IDisposable
         Store(owner, messages);
         ownerWriter.Flush(Start.AddMinutes(10)); // before the hour is sealed: no compaction, the files stay as written
         Store(zombie, messages.Skip(1_000).Take(1_500));
-        zombieWriter.Flush(Start.AddMinutes(11));
-        var names = Directory.EnumerateFiles(Path.Combine(Lake, "requests"), "router-logs+0+*.parquet", SearchOption.AllDirectories)
-            .Select(Path.GetFileName).Distinct().ToList();
-        Assert.True(names.Count >= 2, "the zombie's file is in the lake beside the owner's: " + string.Join(", ", names));
+        var before = RequestFiles();
 
-        // A worker restarting in the shared lake (its recovery) leaves both in place.
+        // Refused: the lake's durable offset (3,000) is past every position the zombie holds, so it writes no file.
+        Assert.Equal(0, zombieWriter.Flush(Start.AddMinutes(11)).Rows);
+        Assert.Equal(before, RequestFiles());
+
+        // A worker restarting in the shared lake (its recovery) leaves the files in place.
         new LakeWriter(OpenConnection(":memory:"), Lake, TimeSpan.FromMinutes(1)) { Shared = true }.Recover();
         using var reader = LakeWriterTests.LakeReader(Lake);
         var stored = Count(owner.Connection, "SELECT count(*) FROM requests");
@@ -152,12 +153,46 @@ public sealed class LakeEvaluationTests : IDisposable
         Assert.Equal(0, Count(reader, "SELECT count(*) FROM (SELECT request_id FROM requests GROUP BY ALL HAVING count(*) > 1)"));
         const string Digest = "SELECT md5(string_agg(source_offset::VARCHAR || ':' || request_id, ',' ORDER BY source_offset)) FROM requests";
         Assert.Equal(Text(owner.Connection, Digest), Text(reader, Digest));
-        // The files themselves do hold the second copy of 1,000 or so positions: the views, not luck, keep it out.
-        var raw = Count(reader, $"SELECT count(*) FROM read_parquet('{Lake}/requests/**/router-logs+0+*.parquet')");
-        Assert.InRange(raw - stored, 1_000, 1_500);
-        // The raw files do hold the second copy: the views, not luck, keep it out.
-        Assert.True(Count(reader, $"SELECT count(*) FROM read_parquet('{Lake}/requests/**/router-logs*.parquet')") > stored);
     }
+
+    [Fact]
+    public void A_zombie_flushing_before_the_new_owner_makes_its_positions_durable_and_the_owner_writes_only_the_rest()
+    {
+        var messages = Messages().Where(m => m.Position.Partition == 0).Take(3_000).ToList();
+        using var owner = DuckDbEventStore.Open(Path.Combine(_dir, "owner.duckdb"));
+        using var zombie = DuckDbEventStore.Open(Path.Combine(_dir, "zombie.duckdb"));
+        using var ownerConnection = OpenConnection(owner.DatabasePath);
+        using var zombieConnection = OpenConnection(zombie.DatabasePath);
+        var ownerWriter = new LakeWriter(ownerConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
+        var zombieWriter = new LakeWriter(zombieConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
+        ownerWriter.Recover();
+        zombieWriter.Recover();
+        // The zombie stored 0-2,499 and flushed 0-999 before it was paused; the new owner resumed from the lake's 1,000.
+        Store(zombie, messages.Take(1_000));
+        zombieWriter.Flush(Start.AddMinutes(10));
+        Store(zombie, messages.Skip(1_000).Take(1_500));
+        Store(owner, messages.Skip(1_000));
+        // The zombie wakes up and flushes first; the owner's flush then starts at the lake's durable offset.
+        zombieWriter.Flush(Start.AddMinutes(11));
+        ownerWriter.Flush(Start.AddMinutes(12));
+
+        Assert.Equal(
+            ["router-logs+0+0000000000000000000-0000000000000000999.parquet", "router-logs+0+0000000000000001000-0000000000000002499.parquet",
+             "router-logs+0+0000000000000002500-0000000000000002999.parquet"],
+            RequestFiles());
+        using var reader = LakeWriterTests.LakeReader(Lake);
+        using var single = DuckDbEventStore.Open(Path.Combine(_dir, "single.duckdb"));
+        Store(single, messages);
+        const string Digest = "SELECT md5(string_agg(source_offset::VARCHAR || ':' || request_id, ',' ORDER BY source_offset)) FROM requests";
+        Assert.Equal(Text(single.Connection, Digest), Text(reader, Digest));
+        Assert.Equal(Count(single.Connection, "SELECT count(*) FROM validations"), Count(reader, "SELECT count(*) FROM validations"));
+        Assert.Equal(Count(reader, "SELECT count(*) FROM requests"),
+            Count(reader, $"SELECT count(*) FROM read_parquet('{Lake}/requests/**/router-logs+0+*.parquet')")); // no second copy at all
+    }
+
+    private List<string> RequestFiles() =>
+        Directory.EnumerateFiles(Path.Combine(Lake, "requests"), "router-logs+0+*.parquet", SearchOption.AllDirectories)
+            .Select(p => Path.GetFileName(p)!).Distinct().Order(StringComparer.Ordinal).ToList();
 
     private static DuckDBConnection OpenConnection(string path)
     {
