@@ -29,7 +29,7 @@ internal static class SoakBenchmark
         var db = Path.Combine(dir, "soak.duckdb");
         var lakeRoot = Path.Combine(dir, "soak.lake");
         Console.WriteLine($"soak benchmark: {events:N0} events at {eventsPerDay:N0}/day of event time ({events / eventsPerDay:F1} days), retention {retentionDays} d (0 = off), lake refresh every {refreshEvery:N0} events, {Environment.ProcessorCount} cores, files in {dir}");
-        Console.WriteLine("  events  | events/s | commit p99 ms | commit max ms | refresh rows | refresh ms | rows in DuckDB | DuckDB MiB | lake MiB |  RSS MiB");
+        Console.WriteLine("  events  | events/s | commit p99 ms | commit max ms | refresh rows | refresh ms | rows in DuckDB | DuckDB MiB | lake MiB |  RSS MiB | peak RSS MiB");
         try
         {
             using var store = DuckDbEventStore.Open(db);
@@ -122,7 +122,7 @@ internal static class SoakBenchmark
                         refresh = lastRefresh;
                     }
                     var rows = Count(store.Connection, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM validations) + (SELECT count(*) FROM quarantine)");
-                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Environment.WorkingSet),8}");
+                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Environment.WorkingSet),8} | {Format.MiB(Measure.PeakRssBytes()),12}");
                     commits.Clear();
                     if (peakAtMillion == 0 && total >= Math.Min(1_000_000, events))
                     {
