@@ -124,17 +124,11 @@ public sealed class LakeEvaluationTests : IDisposable
     public void A_zombie_workers_late_flush_of_positions_already_in_the_lake_is_refused_and_readers_see_each_position_once()
     {
         var messages = Messages().Where(m => m.Position.Partition == 0).Take(3_000).ToList();
-        using var owner = DuckDbEventStore.Open(Path.Combine(_dir, "owner.duckdb"));
-        using var zombie = DuckDbEventStore.Open(Path.Combine(_dir, "zombie.duckdb"));
         // Both writers started while the lake was empty. The owner of partition 0 stores and flushes it; a worker that
         // lost the partition but still runs (paused past the session timeout, then resumed) stored part of the same
         // positions in its own file and flushes them later.
-        using var ownerConnection = OpenConnection(owner.DatabasePath);
-        using var zombieConnection = OpenConnection(zombie.DatabasePath);
-        var ownerWriter = new LakeWriter(ownerConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
-        var zombieWriter = new LakeWriter(zombieConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
-        ownerWriter.Recover();
-        zombieWriter.Recover();
+        using var pair = new OwnerAndZombie(_dir, Lake);
+        var (owner, zombie, ownerWriter, zombieWriter) = (pair.Owner, pair.Zombie, pair.OwnerWriter, pair.ZombieWriter);
         Store(owner, messages);
         ownerWriter.Flush(Start.AddMinutes(10)); // before the hour is sealed: no compaction, the files stay as written
         Store(zombie, messages.Skip(1_000).Take(1_500));
@@ -159,14 +153,8 @@ public sealed class LakeEvaluationTests : IDisposable
     public void A_zombie_flushing_before_the_new_owner_makes_its_positions_durable_and_the_owner_writes_only_the_rest()
     {
         var messages = Messages().Where(m => m.Position.Partition == 0).Take(3_000).ToList();
-        using var owner = DuckDbEventStore.Open(Path.Combine(_dir, "owner.duckdb"));
-        using var zombie = DuckDbEventStore.Open(Path.Combine(_dir, "zombie.duckdb"));
-        using var ownerConnection = OpenConnection(owner.DatabasePath);
-        using var zombieConnection = OpenConnection(zombie.DatabasePath);
-        var ownerWriter = new LakeWriter(ownerConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
-        var zombieWriter = new LakeWriter(zombieConnection, Lake, TimeSpan.FromMinutes(1)) { Shared = true };
-        ownerWriter.Recover();
-        zombieWriter.Recover();
+        using var pair = new OwnerAndZombie(_dir, Lake);
+        var (owner, zombie, ownerWriter, zombieWriter) = (pair.Owner, pair.Zombie, pair.OwnerWriter, pair.ZombieWriter);
         // The zombie stored 0-2,499 and flushed 0-999 before it was paused; the new owner resumed from the lake's 1,000.
         Store(zombie, messages.Take(1_000));
         zombieWriter.Flush(Start.AddMinutes(10));
@@ -193,6 +181,39 @@ public sealed class LakeEvaluationTests : IDisposable
     private List<string> RequestFiles() =>
         Directory.EnumerateFiles(Path.Combine(Lake, "requests"), "router-logs+0+*.parquet", SearchOption.AllDirectories)
             .Select(p => Path.GetFileName(p)!).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Two workers of one shared lake, each with its own file and lake writer (recovered): the partition's
+    /// owner and a zombie that lost it but still runs.</summary>
+    private sealed class OwnerAndZombie : IDisposable
+    {
+        private readonly DuckDBConnection _ownerConnection;
+        private readonly DuckDBConnection _zombieConnection;
+
+        public OwnerAndZombie(string dir, string lake)
+        {
+            Owner = DuckDbEventStore.Open(Path.Combine(dir, "owner.duckdb"));
+            Zombie = DuckDbEventStore.Open(Path.Combine(dir, "zombie.duckdb"));
+            _ownerConnection = OpenConnection(Owner.DatabasePath);
+            _zombieConnection = OpenConnection(Zombie.DatabasePath);
+            OwnerWriter = new LakeWriter(_ownerConnection, lake, TimeSpan.FromMinutes(1)) { Shared = true };
+            ZombieWriter = new LakeWriter(_zombieConnection, lake, TimeSpan.FromMinutes(1)) { Shared = true };
+            OwnerWriter.Recover();
+            ZombieWriter.Recover();
+        }
+
+        public DuckDbEventStore Owner { get; }
+        public DuckDbEventStore Zombie { get; }
+        public LakeWriter OwnerWriter { get; }
+        public LakeWriter ZombieWriter { get; }
+
+        public void Dispose()
+        {
+            _zombieConnection.Dispose();
+            _ownerConnection.Dispose();
+            Zombie.Dispose();
+            Owner.Dispose();
+        }
+    }
 
     private static DuckDBConnection OpenConnection(string path)
     {
