@@ -148,6 +148,19 @@ internal static class DemoRunner
             }
         }
 
+        // On a slow or busy machine the worker's first evaluation can come after the demo's time is up: keep the traffic
+        // running until the first live verdict (at most FirstVerdictGrace more), so the demo always shows one.
+        if (verdicts.Latest().Count == 0 && !cancellationToken.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            output.WriteLine("No verdict yet: waiting for the worker's first evaluation");
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            grace.CancelAfter(FirstVerdictGrace);
+            while (verdicts.Latest().Count == 0 && await Tick(TimeSpan.FromMilliseconds(200), grace.Token))
+            {
+            }
+            WriteLines(output, [VerdictLine(verdicts.Latest())]);
+        }
+
         var workerFailed = lifetime.ApplicationStopping.IsCancellationRequested;
         if (cancellationToken.IsCancellationRequested)
         {
@@ -282,6 +295,9 @@ internal static class DemoRunner
         : string.Join(Environment.NewLine, verdicts.Select(v => $"verdict {v.Experiment}: {v.Decision} ({v.Samples.Baseline:N0} baseline / {v.Samples.Canary:N0} canary) - {v.Reasons.FirstOrDefault()}"));
 
     /// <summary>Waits <paramref name="interval"/>; false once <paramref name="token"/> is cancelled.</summary>
+    /// <summary>How long the demo waits past its duration for the worker's first live verdict.</summary>
+    private static readonly TimeSpan FirstVerdictGrace = TimeSpan.FromSeconds(60);
+
     private static async Task<bool> Tick(TimeSpan interval, CancellationToken token)
     {
         try
