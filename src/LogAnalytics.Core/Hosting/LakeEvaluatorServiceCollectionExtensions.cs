@@ -24,17 +24,7 @@ public static class LakeEvaluatorServiceCollectionExtensions
             .Bind(configuration.GetSection(KafkaOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
-        services.AddOptions<PricingOptions>()
-            .Bind(configuration.GetSection(PricingOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PricingOptions>, PricingOptionsValidator>();
-        services.TryAddSingleton(sp => PriceBookFile.Load(sp.GetRequiredService<IOptions<PricingOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<PriceBookFile>()));
-        services.AddOptions<ExperimentsOptions>()
-            .Bind(configuration.GetSection(ExperimentsOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ExperimentsOptions>, ExperimentsOptionsValidator>();
-        services.TryAddSingleton<VerdictFeed>();
+        services.AddVerdictInputs(configuration);
         services.AddHostedService<LakeEvaluatorWorker>();
         return services;
     }

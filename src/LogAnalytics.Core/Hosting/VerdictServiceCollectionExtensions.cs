@@ -17,6 +17,16 @@ public static class VerdictServiceCollectionExtensions
     /// verdict worker.</summary>
     public static IServiceCollection AddLogAnalyticsVerdicts(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddVerdictInputs(configuration);
+        services.TryAddSingleton<LogAnalytics.Ingestion.IngestionStatistics>();
+        services.AddHostedService<VerdictWorker>();
+        return services;
+    }
+
+    /// <summary>What every verdict publisher needs (the worker's verdict loop and the lake evaluator alike): the
+    /// <c>Pricing</c> and <c>Experiments</c> options validated at start, the price book and the verdict feed.</summary>
+    internal static IServiceCollection AddVerdictInputs(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<PricingOptions>()
             .Bind(configuration.GetSection(PricingOptions.SectionName))
             .ValidateOnStart();
@@ -28,8 +38,6 @@ public static class VerdictServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExperimentsOptions>, ExperimentsOptionsValidator>();
         services.TryAddSingleton<VerdictFeed>();
-        services.TryAddSingleton<LogAnalytics.Ingestion.IngestionStatistics>();
-        services.AddHostedService<VerdictWorker>();
         return services;
     }
 }

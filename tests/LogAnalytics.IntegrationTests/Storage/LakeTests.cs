@@ -174,7 +174,7 @@ public sealed class LakeTests(KafkaFixture kafka, ITestOutputHelper output) : ID
             checkedRows = Math.Max(checkedRows, mustHave);
             reads++;
             readsWhileProducing += producer.IsCompleted ? 0 : 1;
-            await Task.Delay(100);
+            await Task.Delay(100); // the reader's cadence; the loop ends on its condition, under the 180 s deadline above
         }
         await producer;
         output.WriteLine($"{reads} reads, {readsWhileProducing} of them while traffic was produced");
