@@ -306,19 +306,20 @@ public sealed class SharedLakeTests(KafkaFixture kafka, ITestOutputHelper output
         {
             return [];
         }
-        using var reader = new DuckDBConnection("Data Source=:memory:");
-        reader.Open();
-        using (var setup = reader.CreateCommand())
-        {
-            setup.CommandText = $"SET VARIABLE lake = '{Lake}';\n" + SqlScripts.Load("lake/views.sql");
-            setup.ExecuteNonQuery();
-        }
-        // A compaction may delete a small file between DuckDB's listing of the folder and its read: the query fails
-        // whole (never a partial answer) and is run again, as README tells analysts.
+        // A compaction may delete a small file between DuckDB's listing of the folder and its read (creating the views
+        // lists the files too): the statement fails whole (never a partial answer) and is run again, as README tells
+        // analysts.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                using var reader = new DuckDBConnection("Data Source=:memory:");
+                reader.Open();
+                using (var setup = reader.CreateCommand())
+                {
+                    setup.CommandText = $"SET VARIABLE lake = '{Lake}';\n" + SqlScripts.Load("lake/views.sql");
+                    setup.ExecuteNonQuery();
+                }
                 using var cmd = reader.CreateCommand();
                 cmd.CommandText = sql;
                 using var rows = cmd.ExecuteReader();
