@@ -143,21 +143,22 @@ public sealed class DuckDbEventStore : IDisposable
         bool IsNew(SourcePosition p) => !stored.TryGetValue((p.Source, p.Partition), out var next) || p.Offset >= next;
 
         int requests = 0, validations = 0, stages = 0, quarantined = 0;
-        using (var appender = _connection.CreateAppender("requests"))
+        using (var appender = DuckDbChunkAppender.Open(_connection, "requests", DuckDbEventRows.RequestColumns))
         {
             foreach (var (position, evt) in batch.Events)
             {
                 if (evt is RequestEvent r && IsNew(position))
                 {
-                    AppendRequest(appender, position, r, now);
+                    DuckDbEventRows.Request(appender, position, r, now);
                     requests++;
                 }
             }
+            appender.Close();
         }
         if (batch.Events.Any(e => e.Event is not RequestEvent))
         {
-            using var validationAppender = _connection.CreateAppender("validations");
-            using var stageAppender = _connection.CreateAppender("stages");
+            using var validationAppender = DuckDbChunkAppender.Open(_connection, "validations", DuckDbEventRows.ValidationColumns);
+            using var stageAppender = DuckDbChunkAppender.Open(_connection, "stages", DuckDbEventRows.StageColumns);
             foreach (var (position, evt) in batch.Events)
             {
                 if (!IsNew(position))
@@ -167,32 +168,27 @@ public sealed class DuckDbEventStore : IDisposable
                 switch (evt)
                 {
                     case ValidationEvent v:
-                        AppendValidation(validationAppender, position, v, now);
+                        DuckDbEventRows.Validation(validationAppender, position, v, now);
                         validations++;
                         break;
                     case StageEvent s:
-                        stageAppender.CreateRow()
-                            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
-                            .AppendValue(now).AppendValue(s.Timestamp).AppendValue(s.Experiment)
-                            .AppendValue(s.WeightPercent).AppendValue(s.Attributes)
-                            .EndRow();
+                        DuckDbEventRows.Stage(stageAppender, position, s, now);
                         stages++;
                         break;
                 }
             }
+            validationAppender.Close();
+            stageAppender.Close();
         }
         if (batch.Quarantined.Count > 0)
         {
-            using var appender = _connection.CreateAppender("quarantine");
+            using var appender = DuckDbChunkAppender.Open(_connection, "quarantine", DuckDbEventRows.QuarantineColumns);
             foreach (var q in batch.Quarantined.Where(q => IsNew(q.Position)))
             {
-                appender.CreateRow()
-                    .AppendValue(q.Position.Source).AppendValue(q.Position.Partition).AppendValue(q.Position.Offset)
-                    .AppendValue(q.ReceivedAt).AppendValue(q.Rejection.Reason).AppendValue(q.Rejection.Detail)
-                    .AppendValue(q.Key).AppendValue(q.Raw)
-                    .EndRow();
+                DuckDbEventRows.Quarantine(appender, q);
                 quarantined++;
             }
+            appender.Close();
         }
         var appended = Stopwatch.GetTimestamp();
         UpsertOffsets(batch.NextOffsets, stored, now);
@@ -210,26 +206,6 @@ public sealed class DuckDbEventStore : IDisposable
         Timings.Add(appendStarted - started, appended - appendStarted, commitStarted - appended, committed - commitStarted);
         return new BatchWriteResult(requests, validations, stages, quarantined);
     }
-
-    private static void AppendRequest(DuckDBAppender appender, SourcePosition position, RequestEvent r, DateTimeOffset now) =>
-        appender.CreateRow()
-            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
-            .AppendValue(now).AppendValue(r.Timestamp).AppendValue(r.Experiment).AppendValue(r.Variant)
-            .AppendValue(r.Endpoint).AppendValue(r.RequestId).AppendValue(r.Model).AppendValue(r.HashBucket)
-            .AppendValue(r.StatusCode).AppendValue(r.LatencyMs).AppendValue(r.TtftMs)
-            .AppendValue(r.PromptTokens).AppendValue(r.CompletionTokens).AppendValue(r.TotalTokens)
-            .AppendValue(r.CostUsd).AppendValue(r.Stream).AppendValue(r.ErrorType).AppendValue(r.Error)
-            .AppendValue(r.RetryCount).AppendValue(r.Attributes).AppendValue(r.RetryAfterMs)
-            .EndRow();
-
-    private static void AppendValidation(DuckDBAppender appender, SourcePosition position, ValidationEvent v, DateTimeOffset now) =>
-        appender.CreateRow()
-            .AppendValue(position.Source).AppendValue(position.Partition).AppendValue(position.Offset)
-            .AppendValue(now).AppendValue(v.Timestamp).AppendValue(v.Experiment).AppendValue(v.RequestId)
-            .AppendValue(v.Endpoint).AppendValue(v.ContentMatch).AppendValue(v.FinishReasonMatch)
-            .AppendValue(v.TokensMatch).AppendValue(v.ModelFieldMatch).AppendValue(v.Similarity)
-            .AppendValue(v.Attributes)
-            .EndRow();
 
     private Dictionary<(string, int), long> LoadStoredOffsets(IEnumerable<(string Source, int Partition)> partitions)
     {
