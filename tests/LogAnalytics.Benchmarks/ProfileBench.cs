@@ -43,14 +43,30 @@ internal static class ProfileBench
             Console.WriteLine($"decode, parallel:          {wall:F2} s wall, {cpu:F2} s cpu");
         }
 
+        // --set store:rounds=N: N times, each into a new file; --set store:peer=chain: each round also writes the same
+        // batches with DuckDB.NET's appender chain (the store's write path before it filled data chunks itself).
+        var peer = args.Settings.TryGetValue("store:peer", out var p) && p == "chain";
+        var ours = new List<(double Thread, double Process)>();
+        var theirs = new List<(double Thread, double Process)>();
         for (var round = 0; round < rounds; round++)
         {
-            WriteAll(args, results); // --set store:rounds=N: N times, each into a new file
+            ours.Add(WriteAll(args, results, null));
+            if (peer)
+            {
+                theirs.Add(WriteAll(args, results, AppenderChainPeer.Write));
+            }
+        }
+        if (peer)
+        {
+            double Least(List<(double Thread, double Process)> runs, Func<(double Thread, double Process), double> of) => runs.Min(of);
+            Console.WriteLine($"cpu per row, least of {rounds} rounds: writer thread store.Write {Least(ours, r => r.Thread):F2} µs, appender chain {Least(theirs, r => r.Thread):F2} µs ({Least(ours, r => r.Thread) / Least(theirs, r => r.Thread):F2}x); " +
+                $"process store.Write {Least(ours, r => r.Process):F2} µs, appender chain {Least(theirs, r => r.Process):F2} µs ({Least(ours, r => r.Process) / Least(theirs, r => r.Process):F2}x)");
         }
         return 0;
     }
 
-    private static void WriteAll(BenchmarkArguments args, DecodeResult[] results)
+    /// <summary>Writes every result in batches; returns the writer thread's and the process's CPU per row in µs.</summary>
+    private static (double Thread, double Process) WriteAll(BenchmarkArguments args, DecodeResult[] results, Action<DuckDB.NET.Data.DuckDBConnection, IngestBatch>? peer)
     {
         var path = Path.Combine(args.CreateWorkDirectory("loganalytics-profile"), "write.duckdb");
         try
@@ -73,12 +89,20 @@ internal static class ProfileBench
                     {
                         batch.Add(new SourcePosition("file:profile", 0, i), results[i], null, null, DateTimeOffset.UtcNow);
                     }
-                    store.Write(batch);
+                    if (peer is null)
+                    {
+                        store.Write(batch);
+                    }
+                    else
+                    {
+                        peer(store.Connection, batch);
+                    }
                 }
                 threadCpu = ThreadCpu() - t0;
             });
             var bytes = new FileInfo(path).Length + (File.Exists(path + ".wal") ? new FileInfo(path + ".wal").Length : 0);
-            Console.WriteLine($"store.Write, batches of {size:N0}: {wall:F2} s wall, {cpu:F2} s cpu = {cpu * 1e6 / results.Length:F1} µs per row, writer thread {threadCpu * 1e6 / results.Length:F1} µs ({store.Timings}); file + wal {bytes / 1048576.0:F1} MiB");
+            Console.WriteLine($"{(peer is null ? "store.Write" : "appender chain (peer)")}, batches of {size:N0}: {wall:F2} s wall, {cpu:F2} s cpu = {cpu * 1e6 / results.Length:F1} µs per row, writer thread {threadCpu * 1e6 / results.Length:F1} µs{(peer is null ? $" ({store.Timings})" : "")}; file + wal {bytes / 1048576.0:F1} MiB");
+            return (threadCpu * 1e6 / results.Length, cpu * 1e6 / results.Length);
         }
         finally
         {
@@ -91,11 +115,10 @@ internal static class ProfileBench
 
     private static double ThreadCpu()
     {
-        // This thread's utime + stime from /proc/thread-self/stat (Linux), in clock ticks of 1/100 s: the writer alone,
+        // This thread's time on a CPU in ns, the first field of /proc/thread-self/schedstat (Linux): the writer alone,
         // without DuckDB's own threads.
-        var stat = File.ReadAllText("/proc/thread-self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+        var schedstat = File.ReadAllText("/proc/thread-self/schedstat");
+        return long.Parse(schedstat[..schedstat.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) / 1e9;
     }
 
     private static (double Wall, double Cpu) Time(Action action)
