@@ -18,10 +18,6 @@ namespace LogAnalytics.Storage;
 /// store's write methods set every column.</remarks>
 internal sealed unsafe class DuckDbChunkAppender : IDisposable
 {
-    /// <summary>DuckDB's <c>DUCKDB_TYPE_TIMESTAMP_TZ</c> (not named in DuckDB.NET's <see cref="DuckDBType"/> of
-    /// every version).</summary>
-    private const DuckDBType TimestampTz = (DuckDBType)31;
-
     private const int InlineLength = 12; // DuckDB's string_t keeps strings of up to 12 bytes inside the vector
 
     private static readonly ulong Capacity = NativeMethods.Helpers.DuckDBVectorSize();

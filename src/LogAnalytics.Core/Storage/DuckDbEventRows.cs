@@ -15,7 +15,7 @@ internal static class DuckDbEventRows
     private const DuckDBType BigInt = DuckDBType.BigInt;
     private const DuckDBType Double = DuckDBType.Double;
     private const DuckDBType Boolean = DuckDBType.Boolean;
-    private const DuckDBType TimestampTz = (DuckDBType)31;
+    private const DuckDBType TimestampTz = (DuckDBType)31; // DUCKDB_TYPE_TIMESTAMP_TZ in duckdb.h
     private const DuckDBType Blob = DuckDBType.Blob;
 
     /// <summary>requests: source, source_partition, source_offset, ingested_at, ts, experiment, variant, endpoint,
