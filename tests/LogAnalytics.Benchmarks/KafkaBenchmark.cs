@@ -181,6 +181,7 @@ internal static class KafkaBenchmark
         using var sampler = new WorkingSetSampler();
         var threads0 = ThreadCpu.Snapshot();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc0 = GcSnapshot.Take();
         var watch = Stopwatch.StartNew();
         await host.StartAsync();
         TimeSpan? first = null;
@@ -210,6 +211,7 @@ internal static class KafkaBenchmark
         var wall = watch.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         var threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
+        var gc = GcSnapshot.Take() - gc0;
         var peak = sampler.PeakBytes;
         await host.StopAsync();
         if (rows < args.Events)
@@ -226,6 +228,7 @@ internal static class KafkaBenchmark
         }
         Console.WriteLine($"  pipeline  {statistics.Pipeline}");
         Console.WriteLine($"  threads   {threads}");
+        Console.WriteLine($"  gc        {gc.Describe(rows)}");
         Console.WriteLine($"  store     {host.Services.GetRequiredService<EventStoreProvider>().Store.Timings}");
         Console.WriteLine($"  cpu       {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds * 1e6 / rows:F1} µs per message ({cpu.TotalSeconds / wall.TotalSeconds:F1} cores busy on average); peak working set while the worker ran {Format.MiB(peak)} MiB (benchmark process, producer and raw consumer included)");
         return (wall, steady);

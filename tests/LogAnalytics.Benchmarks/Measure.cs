@@ -114,3 +114,17 @@ internal static class Format
 
     public static string MiB(long bytes) => (bytes / 1048576.0).ToString("N1");
 }
+
+/// <summary>The garbage collector's counters at one moment; the difference of two says what a run cost the GC.</summary>
+internal readonly record struct GcSnapshot(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated)
+{
+    public static GcSnapshot Take() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+        GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: false));
+
+    public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) =>
+        new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Pause - b.Pause, a.Allocated - b.Allocated);
+
+    /// <summary>Collections by generation, time the program was paused, and bytes allocated per item.</summary>
+    public string Describe(long items) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Gen0} collections ({Gen1} of them gen1, {Gen2} gen2), paused {Pause.TotalSeconds:F2} s, {(double)Allocated / Math.Max(1, items):F0} bytes allocated per message");
+}

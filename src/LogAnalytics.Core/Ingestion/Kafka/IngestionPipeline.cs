@@ -36,6 +36,11 @@ internal sealed class IngestionPipeline : IDisposable
     private readonly Action? _idle;
     private readonly BlockingCollection<Step> _queue;
     private readonly ConcurrentQueue<Step> _pending = new(); // the queue's storage, peeked by the writer
+
+    // The bound on queued chunks (count and message bytes), kept beside the queue: control steps are never bounded.
+    private readonly object _room = new();
+    private int _queuedChunks;
+    private long _queuedBytes;
     private readonly Thread _thread;
 
     // Writer thread only.
@@ -66,9 +71,7 @@ internal sealed class IngestionPipeline : IDisposable
         _idle = idle;
         _timings = statistics.Pipeline;
         ChunkSize = Math.Clamp(batchMaxEvents, 1, 1024);
-        // Two batches' worth of chunks: one being written, one being decoded and assembled.
-        Capacity = Math.Clamp(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), 4, 256);
-        _queue = new BlockingCollection<Step>(_pending, Capacity);
+        _queue = new BlockingCollection<Step>(_pending);
         _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
     }
 
@@ -97,8 +100,15 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>Messages per chunk (one decode task).</summary>
     public int ChunkSize { get; }
 
-    /// <summary>Chunks (and control steps) queued at most; the consumer waits when the queue is full.</summary>
-    public int Capacity { get; }
+    /// <summary>Chunks queued at most; the consumer waits when the queue is full. Two light-traffic batches' worth:
+    /// one being written, one being decoded and assembled. (A deeper queue, a backlog batch's worth, was measured
+    /// slower: more decode tasks at once on two cores cost more CPU than they overlap.) <see cref="QueueMaxBytes"/>
+    /// bounds the same queue by message bytes.</summary>
+    public int Capacity => Math.Clamp(2 * (int)Math.Ceiling(_batchMaxEvents / (double)ChunkSize), 4, 256);
+
+    /// <summary>Message bytes queued at most (besides the batch being assembled or written); a chunk is always let in
+    /// when the queue is empty, so one chunk of huge messages still moves. Default 64 MiB.</summary>
+    public long QueueMaxBytes { get; init; } = 64L << 20;
 
     /// <summary>Whether the writer stopped on an error (see <see cref="ThrowIfFailed"/>).</summary>
     public bool Failed => _failure is not null;
@@ -129,7 +139,13 @@ internal sealed class IngestionPipeline : IDisposable
             return;
         }
         var receivedAt = _clock.GetUtcNow();
-        var chunk = new Chunk(messages, receivedAt, Task.Run(() => Decode(messages), CancellationToken.None));
+        long bytes = 0;
+        foreach (var message in messages)
+        {
+            bytes += message.Message.Value?.Length ?? 0;
+        }
+        WaitForRoom(bytes);
+        var chunk = new Chunk(messages, receivedAt, bytes, Task.Run(() => Decode(messages), CancellationToken.None));
         Enqueue(chunk);
     }
 
@@ -231,28 +247,48 @@ internal sealed class IngestionPipeline : IDisposable
         }
     }
 
+    /// <summary>Back-pressure: waits until the queue has room for a chunk of <paramref name="bytes"/> message bytes
+    /// (counted as queued from then on), noticing a dead writer instead of waiting for ever. Consumer thread.</summary>
+    private void WaitForRoom(long bytes)
+    {
+        var started = Stopwatch.GetTimestamp();
+        lock (_room)
+        {
+            while (_queuedChunks > 0 && (_queuedChunks >= Capacity || _queuedBytes + bytes > QueueMaxBytes))
+            {
+                ThrowIfFailed();
+                Monitor.Wait(_room, 100);
+            }
+            _queuedChunks++;
+            _queuedBytes += bytes;
+        }
+        _timings.ConsumerWaitTicks += Stopwatch.GetTimestamp() - started;
+    }
+
+    /// <summary>The writer took <paramref name="chunk"/> off the queue: its room is free again.</summary>
+    private void Release(Chunk chunk)
+    {
+        lock (_room)
+        {
+            _queuedChunks--;
+            _queuedBytes -= chunk.Bytes;
+            Monitor.PulseAll(_room);
+        }
+    }
+
     private void Enqueue(Step step)
     {
-        // Back-pressure: wait for room, but notice a dead writer instead of waiting for ever.
-        var started = Stopwatch.GetTimestamp();
-        using var _ = new Elapsed(started, ticks => _timings.ConsumerWaitTicks += ticks);
-        while (true)
+        ThrowIfFailed();
+        try
         {
-            ThrowIfFailed();
-            try
-            {
-                if (_queue.TryAdd(step, 100, CancellationToken.None))
-                {
-                    return;
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                ThrowIfFailed(); // the writer stopped on an error and closed the queue
-                throw;
-            }
-            // No chunk is ever skipped, not even on shutdown: a later chunk's offsets would cover its messages.
+            _queue.Add(step, CancellationToken.None);
         }
+        catch (InvalidOperationException)
+        {
+            ThrowIfFailed(); // the writer stopped on an error and closed the queue
+            throw;
+        }
+        // No chunk is ever skipped, not even on shutdown: a later chunk's offsets would cover its messages.
     }
 
     private DecodeResult[] Decode(List<ConsumeResult<byte[]?, byte[]?>> messages)
@@ -305,6 +341,7 @@ internal sealed class IngestionPipeline : IDisposable
                 switch (step)
                 {
                     case Chunk chunk:
+                        Release(chunk);
                         var assembling = Stopwatch.GetTimestamp();
                         Assemble(chunk);
                         _timings.AssembleTicks += Stopwatch.GetTimestamp() - assembling;
@@ -436,18 +473,15 @@ internal sealed class IngestionPipeline : IDisposable
         _queue.Dispose();
     }
 
-    private readonly struct Elapsed(long started, Action<long> add) : IDisposable
-    {
-        public void Dispose() => add(Stopwatch.GetTimestamp() - started);
-    }
-
     private abstract class Step;
 
-    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, Task<DecodeResult[]> decoded) : Step
+    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, long bytes, Task<DecodeResult[]> decoded) : Step
     {
         public List<ConsumeResult<byte[]?, byte[]?>> Messages { get; } = messages;
 
         public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+        public long Bytes { get; } = bytes;
 
         public Task<DecodeResult[]> Decoded { get; } = decoded;
     }

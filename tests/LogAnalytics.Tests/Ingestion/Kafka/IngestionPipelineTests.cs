@@ -166,6 +166,23 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(Expected((0, 0, 50)), StoredPositions());
     }
 
+    [Fact]
+    public async Task The_consumer_waits_while_the_queued_message_bytes_are_at_their_bound()
+    {
+        var chunkBytes = Range(0, 0, 10).Sum(m => (long)(m.Message.Value?.Length ?? 0));
+        using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
+            NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10)) { QueueMaxBytes = chunkBytes + 1 };
+        Assert.Equal(4, pipeline.Capacity); // the count alone would let four chunks in
+        pipeline.Post(Range(0, 0, 10)); // an empty queue always takes a chunk, however large
+        var second = Task.Run(() => pipeline.Post(Range(0, 10, 10)));
+        // No writer yet and the bytes would pass the bound: the consumer waits (up to the deadline, it must not get in).
+        Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(TimeSpan.FromMilliseconds(300))));
+        pipeline.Start(consumer: null);
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
+        pipeline.Flush([]);
+        Assert.Equal(Expected((0, 0, 20)), StoredPositions());
+    }
+
     [Theory]
     [InlineData(false, 1)] // no byte bound in reach: the backlog batch takes all four chunks
     [InlineData(true, 2)]  // a bound of 15 messages' bytes: written after 20 messages, twice
