@@ -41,6 +41,10 @@ public sealed partial class EventDecoder
         _eventPath = string.IsNullOrWhiteSpace(eventPath) ? null : eventPath.Trim().Split('.');
     }
 
+    /// <summary>Whether flat objects are read by the scanner (default) or, like everything else, by
+    /// <see cref="Utf8JsonReader"/>: tests compare the two paths.</summary>
+    internal bool UseFlatScanner { get; init; } = true;
+
     /// <summary>Decodes one message value (a Kafka message, or one line of a replayed file): a bare JSON event, an
     /// event after a text prefix, a log shipper's envelope around one, or a Kubernetes CRI line.</summary>
     /// <param name="utf8Json">The message bytes; <see langword="null"/> or empty is rejected as <c>empty</c>.</param>
@@ -68,75 +72,81 @@ public sealed partial class EventDecoder
         // decoding allocates little more than the strings and the event it returns.
         var state = DecodeState.ForCurrentThread();
         var fields = state.Fields;
-        try
+        // A flat object of plain values (the common case) is read by a scanner of its own; anything it does not
+        // handle (escapes, non-ASCII, nested values, comments, malformed JSON) is read again by Utf8JsonReader.
+        if (!UseFlatScanner || !TryReadFlatObject(utf8Json, state))
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-            if (!reader.Read())
+            state = DecodeState.ForCurrentThread();
+            try
             {
-                return DecodeResult.Reject(RejectionReasons.NotJson, "the message holds no JSON value");
-            }
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                return DecodeResult.Reject(RejectionReasons.NotObject, $"the message is a JSON {Describe(reader.TokenType)}, not an object");
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                // Plain ASCII names (all a router sends in practice) are looked up from their bytes, and a known
-                // spelling reuses a cached string; escaped or non-ASCII names take the general path. The thread
-                // remembers the names it has seen, so a router's usual names cost one comparison each.
-                string? name = null;
-                string? knownName = null;
-                Field field;
-                if (reader.ValueIsEscaped || !state.TryRecallName(reader.ValueSpan, out field, out knownName))
+                var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+                if (!reader.Read())
                 {
-                    if (!reader.ValueIsEscaped && FieldNames.TryLookupAscii(reader.ValueSpan, out field))
+                    return DecodeResult.Reject(RejectionReasons.NotJson, "the message holds no JSON value");
+                }
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return DecodeResult.Reject(RejectionReasons.NotObject, $"the message is a JSON {Describe(reader.TokenType)}, not an object");
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    // Plain ASCII names (all a router sends in practice) are looked up from their bytes, and a known
+                    // spelling reuses a cached string; escaped or non-ASCII names take the general path. The thread
+                    // remembers the names it has seen, so a router's usual names cost one comparison each.
+                    string? name = null;
+                    string? knownName = null;
+                    Field field;
+                    if (reader.ValueIsEscaped || !state.TryRecallName(reader.ValueSpan, out field, out knownName))
                     {
-                        knownName = field == Field.Unknown ? null : FieldNames.NameOf(field, reader.ValueSpan);
-                        state.RememberName(reader.ValueSpan, field, knownName);
+                        if (!reader.ValueIsEscaped && FieldNames.TryLookupAscii(reader.ValueSpan, out field))
+                        {
+                            knownName = field == Field.Unknown ? null : FieldNames.NameOf(field, reader.ValueSpan);
+                            state.RememberName(reader.ValueSpan, field, knownName);
+                        }
+                        else
+                        {
+                            field = FieldNames.Lookup(name = reader.GetString()!);
+                        }
+                    }
+                    var nameBytes = name is null ? reader.ValueSpan : default;
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
+                    {
+                        ref var slot = ref fields[(int)field];
+                        slot = ReadValue(ref reader, utf8Json, start, field, state);
+                        slot.Name = name ?? knownName;
                     }
                     else
                     {
-                        field = FieldNames.Lookup(name = reader.GetString()!);
+                        // Unknown (or repeated) fields are copied verbatim: the value's bytes as they are in the message.
+                        SkipValue(ref reader);
+                        if (name is null)
+                        {
+                            state.AppendAttributeName(nameBytes);
+                        }
+                        else
+                        {
+                            state.AppendAttributeName(name);
+                        }
+                        state.AppendAttributeRaw(utf8Json[start..(int)reader.BytesConsumed]);
                     }
                 }
-                var nameBytes = name is null ? reader.ValueSpan : default;
-                reader.Read();
-                var start = (int)reader.TokenStartIndex;
-                if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
-                {
-                    ref var slot = ref fields[(int)field];
-                    slot = ReadValue(ref reader, utf8Json, start, field, state);
-                    slot.Name = name ?? knownName;
-                }
-                else
-                {
-                    // Unknown (or repeated) fields are copied verbatim: the value's bytes as they are in the message.
-                    SkipValue(ref reader);
-                    if (name is null)
-                    {
-                        state.AppendAttributeName(nameBytes);
-                    }
-                    else
-                    {
-                        state.AppendAttributeName(name);
-                    }
-                    state.AppendAttributeRaw(utf8Json[start..(int)reader.BytesConsumed]);
-                }
-            }
 
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                return DecodeResult.Reject(RejectionReasons.NotJson, "the JSON object is not closed, or more follows it");
+                if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                {
+                    return DecodeResult.Reject(RejectionReasons.NotJson, "the JSON object is not closed, or more follows it");
+                }
             }
-        }
-        catch (JsonException ex)
-        {
-            return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON at byte {ex.BytePositionInLine}: {FirstSentence(ex.Message)}");
-        }
-        catch (InvalidOperationException ex)
-        {
-            return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
+            catch (JsonException ex)
+            {
+                return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON at byte {ex.BytePositionInLine}: {FirstSentence(ex.Message)}");
+            }
+            catch (InvalidOperationException ex)
+            {
+                return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
+            }
         }
 
         if (envelope?.Timestamp is { } shipperTime && fields[(int)Field.Timestamp].Kind is ValueKind.Absent or ValueKind.Null)
@@ -187,7 +197,7 @@ public sealed partial class EventDecoder
             case JsonTokenType.Number:
                 // The number's text is only needed in rare cases (kept in attributes, an error message, a number
                 // given for a string field): remember where it is instead of copying it.
-                return new FieldValue(ValueKind.Number, null, ParseNumber(ref reader), Raw: null)
+                return new FieldValue(ValueKind.Number, null, TryParsePlainNumber(reader.ValueSpan, out var plain) ? plain : reader.TryGetDouble(out var d) ? d : double.NaN, Raw: null)
                 {
                     RawStart = start,
                     RawLength = (int)reader.BytesConsumed - start,
@@ -205,14 +215,13 @@ public sealed partial class EventDecoder
     }
 
     /// <summary>
-    /// The number the reader is on, as <see cref="Utf8JsonReader.TryGetDouble"/> reads it (NaN when it cannot).
-    /// Plain decimals of at most 15 digits (what routers write: <c>815.9</c>, <c>0.004552</c>, <c>200</c>) are read
-    /// directly: their digits are an exact integer below 2^53 and the power of ten is exact, so one division gives
-    /// the correctly rounded double, the same one the general parser gives. Anything else goes to the general parser.
+    /// A JSON number's text as <see cref="Utf8JsonReader.TryGetDouble"/> reads it, when it is a plain decimal of at
+    /// most 15 digits (what routers write: <c>815.9</c>, <c>0.004552</c>, <c>200</c>): its digits are an exact
+    /// integer below 2^53 and the power of ten is exact, so one division gives the correctly rounded double, the same
+    /// one the general parser gives. False for anything else (an exponent, more digits), left to the general parser.
     /// </summary>
-    private static double ParseNumber(ref Utf8JsonReader reader)
+    private static bool TryParsePlainNumber(ReadOnlySpan<byte> text, out double value)
     {
-        var text = reader.ValueSpan;
         var i = 0;
         var negative = text[0] == (byte)'-';
         if (negative)
@@ -240,16 +249,18 @@ public sealed partial class EventDecoder
             }
             else
             {
-                digits = int.MaxValue; // an exponent: the general parser
-                break;
+                value = 0;
+                return false; // an exponent
             }
         }
-        if (digits <= 15 && fractionDigits != 0)
+        if (digits is 0 or > 15 || fractionDigits == 0)
         {
-            var value = fractionDigits > 0 ? mantissa / PowersOfTen[fractionDigits] : mantissa;
-            return negative ? -value : value;
+            value = 0;
+            return false;
         }
-        return reader.TryGetDouble(out var parsed) ? parsed : double.NaN;
+        value = fractionDigits > 0 ? mantissa / PowersOfTen[fractionDigits] : mantissa;
+        value = negative ? -value : value;
+        return true;
     }
 
     private static readonly double[] PowersOfTen =
