@@ -68,8 +68,8 @@ public sealed partial class EventDecoder
     /// it) supplies a timestamp the event lacks and attributes the event does not have.</summary>
     private DecodeResult DecodeObject(ReadOnlySpan<byte> utf8Json, Envelope? envelope)
     {
-        // Per-thread scratch space (the field table and the attributes writer), reused from message to message:
-        // decoding allocates little more than the strings and the event it returns.
+        // Per-thread scratch space (the field table, the attributes buffer, remembered names and strings), reused
+        // from message to message: decoding allocates little more than the strings and the event it returns.
         var state = DecodeState.ForCurrentThread();
         var fields = state.Fields;
         // A flat object of plain values (the common case) is read by a scanner of its own; anything it does not
