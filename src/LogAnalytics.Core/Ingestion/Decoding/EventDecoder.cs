@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -21,6 +20,10 @@ public sealed partial class EventDecoder
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly TimeProvider _clock;
     private readonly TimeSpan _maxFutureSkew;
+    private readonly bool _isSystemClock;
+
+    /// <summary>The latest timestamp accepted at the last reading of the system clock (UTC ticks).</summary>
+    private long _latestTicks = long.MinValue;
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="clock">The clock used to reject timestamps in the future; default <see cref="TimeProvider.System"/>.</param>
@@ -32,10 +35,15 @@ public sealed partial class EventDecoder
     public EventDecoder(TimeProvider? clock = null, TimeSpan? maxFutureSkew = null, int? maxMessageBytes = null, string? eventPath = null)
     {
         _clock = clock ?? TimeProvider.System;
+        _isSystemClock = ReferenceEquals(_clock, TimeProvider.System);
         _maxFutureSkew = maxFutureSkew ?? TimeSpan.FromDays(1);
         MaxMessageBytes = maxMessageBytes ?? DefaultMaxMessageBytes;
         _eventPath = string.IsNullOrWhiteSpace(eventPath) ? null : eventPath.Trim().Split('.');
     }
+
+    /// <summary>Whether flat objects are read by the scanner (default) or, like everything else, by
+    /// <see cref="Utf8JsonReader"/>: tests compare the two paths.</summary>
+    internal bool UseFlatScanner { get; init; } = true;
 
     /// <summary>Decodes one message value (a Kafka message, or one line of a replayed file): a bare JSON event, an
     /// event after a text prefix, a log shipper's envelope around one, or a Kubernetes CRI line.</summary>
@@ -60,66 +68,85 @@ public sealed partial class EventDecoder
     /// it) supplies a timestamp the event lacks and attributes the event does not have.</summary>
     private DecodeResult DecodeObject(ReadOnlySpan<byte> utf8Json, Envelope? envelope)
     {
-        // Per-thread scratch space (the field table and the attributes writer), reused from message to message:
-        // decoding allocates little more than the strings and the event it returns.
+        // Per-thread scratch space (the field table, the attributes buffer, remembered names and strings), reused
+        // from message to message: decoding allocates little more than the strings and the event it returns.
         var state = DecodeState.ForCurrentThread();
         var fields = state.Fields;
-        try
+        // A flat object of plain values (the common case) is read by a scanner of its own; anything it does not
+        // handle (escapes, non-ASCII, nested values, comments, malformed JSON) is read again by Utf8JsonReader.
+        if (!UseFlatScanner || !TryReadFlatObject(utf8Json, state))
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-            if (!reader.Read())
+            state = DecodeState.ForCurrentThread();
+            try
             {
-                return DecodeResult.Reject(RejectionReasons.NotJson, "the message holds no JSON value");
-            }
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                return DecodeResult.Reject(RejectionReasons.NotObject, $"the message is a JSON {Describe(reader.TokenType)}, not an object");
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                // Plain ASCII names (all a router sends in practice) are looked up from their bytes, and a known
-                // spelling reuses a cached string; escaped or non-ASCII names take the general path.
-                string? name = null;
-                var field = !reader.ValueIsEscaped && FieldNames.TryLookupAscii(reader.ValueSpan, out var asciiField)
-                    ? asciiField
-                    : FieldNames.Lookup(name = reader.GetString()!);
-                var nameBytes = name is null ? reader.ValueSpan : default;
-                reader.Read();
-                var start = (int)reader.TokenStartIndex;
-                if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
+                var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+                if (!reader.Read())
                 {
-                    var value = ReadValue(ref reader, utf8Json, start, field is Field.Timestamp or Field.RequestId ? null : state);
-                    fields[(int)field] = value with { Name = name ?? FieldNames.NameOf(field, nameBytes) };
+                    return DecodeResult.Reject(RejectionReasons.NotJson, "the message holds no JSON value");
                 }
-                else
+                if (reader.TokenType != JsonTokenType.StartObject)
                 {
-                    SkipValue(ref reader);
-                    var writer = state.Attributes();
-                    if (name is null)
+                    return DecodeResult.Reject(RejectionReasons.NotObject, $"the message is a JSON {Describe(reader.TokenType)}, not an object");
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    // Plain ASCII names (all a router sends in practice) are looked up from their bytes, and a known
+                    // spelling reuses a cached string; escaped or non-ASCII names take the general path. The thread
+                    // remembers the names it has seen, so a router's usual names cost one comparison each.
+                    string? name = null;
+                    string? knownName = null;
+                    Field field;
+                    if (reader.ValueIsEscaped || !state.TryRecallName(reader.ValueSpan, out field, out knownName))
                     {
-                        writer.WritePropertyName(nameBytes);
+                        if (!reader.ValueIsEscaped && FieldNames.TryLookupAscii(reader.ValueSpan, out field))
+                        {
+                            knownName = field == Field.Unknown ? null : FieldNames.NameOf(field, reader.ValueSpan);
+                            state.RememberName(reader.ValueSpan, field, knownName);
+                        }
+                        else
+                        {
+                            field = FieldNames.Lookup(name = reader.GetString()!);
+                        }
+                    }
+                    var nameBytes = name is null ? reader.ValueSpan : default;
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
+                    {
+                        ref var slot = ref fields[(int)field];
+                        slot = ReadValue(ref reader, utf8Json, start, field, state);
+                        slot.Name = name ?? knownName;
                     }
                     else
                     {
-                        writer.WritePropertyName(name);
+                        // Unknown (or repeated) fields are copied verbatim: the value's bytes as they are in the message.
+                        SkipValue(ref reader);
+                        if (name is null)
+                        {
+                            state.AppendAttributeName(nameBytes);
+                        }
+                        else
+                        {
+                            state.AppendAttributeName(name);
+                        }
+                        state.AppendAttributeRaw(utf8Json[start..(int)reader.BytesConsumed]);
                     }
-                    writer.WriteRawValue(utf8Json[start..(int)reader.BytesConsumed], skipInputValidation: true);
+                }
+
+                if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                {
+                    return DecodeResult.Reject(RejectionReasons.NotJson, "the JSON object is not closed, or more follows it");
                 }
             }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            catch (JsonException ex)
             {
-                return DecodeResult.Reject(RejectionReasons.NotJson, "the JSON object is not closed, or more follows it");
+                return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON at byte {ex.BytePositionInLine}: {FirstSentence(ex.Message)}");
             }
-        }
-        catch (JsonException ex)
-        {
-            return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON at byte {ex.BytePositionInLine}: {FirstSentence(ex.Message)}");
-        }
-        catch (InvalidOperationException ex)
-        {
-            return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
+            catch (InvalidOperationException ex)
+            {
+                return DecodeResult.Reject(RejectionReasons.NotJson, $"invalid JSON: {FirstSentence(ex.Message)}");
+            }
         }
 
         if (envelope?.Timestamp is { } shipperTime && fields[(int)Field.Timestamp].Kind is ValueKind.Absent or ValueKind.Null)
@@ -147,25 +174,30 @@ public sealed partial class EventDecoder
         }
     }
 
-    /// <summary>Reads the value the reader is on. <paramref name="interning"/> shares short repeated strings
-    /// (endpoint, model, experiment...); it is null for values unique per message (timestamp, request id).</summary>
-    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start, DecodeState? interning)
+    /// <summary>Reads the value of <paramref name="field"/> the reader is on. Short repeated strings (endpoint, model,
+    /// experiment...) are shared through <paramref name="state"/>, except values unique per message (timestamp,
+    /// request id); a timestamp in the common UTC spelling is parsed from its bytes, without a string.</summary>
+    private static FieldValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int start, Field field, DecodeState state)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
                 if (reader.ValueIsEscaped)
                 {
-                    DecodeState.Current!.SawEscapedString = true;
+                    state.SawEscapedString = true;
                 }
-                var text = interning is not null && !reader.ValueIsEscaped && interning.TryIntern(reader.ValueSpan, out var shared)
+                else if (field == Field.Timestamp && TryParseUtcFast(reader.ValueSpan, out var ticks))
+                {
+                    return new FieldValue(ValueKind.String, null, 0, Raw: null) { IsParsedTimestamp = true, Ticks = ticks };
+                }
+                var text = field is not (Field.Timestamp or Field.RequestId) && !reader.ValueIsEscaped && state.TryIntern(reader.ValueSpan, out var shared)
                     ? shared
                     : reader.GetString();
                 return new FieldValue(ValueKind.String, text, 0, Raw: null);
             case JsonTokenType.Number:
                 // The number's text is only needed in rare cases (kept in attributes, an error message, a number
                 // given for a string field): remember where it is instead of copying it.
-                return new FieldValue(ValueKind.Number, null, reader.TryGetDouble(out var d) ? d : double.NaN, Raw: null)
+                return new FieldValue(ValueKind.Number, null, TryParsePlainNumber(reader.ValueSpan, out var plain) ? plain : reader.TryGetDouble(out var d) ? d : double.NaN, Raw: null)
                 {
                     RawStart = start,
                     RawLength = (int)reader.BytesConsumed - start,
@@ -181,6 +213,60 @@ public sealed partial class EventDecoder
                 return new FieldValue(ValueKind.Structure, null, 0, Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]));
         }
     }
+
+    /// <summary>
+    /// A JSON number's text as <see cref="Utf8JsonReader.TryGetDouble"/> reads it, when it is a plain decimal of at
+    /// most 15 digits (what routers write: <c>815.9</c>, <c>0.004552</c>, <c>200</c>): its digits are an exact
+    /// integer below 2^53 and the power of ten is exact, so one division gives the correctly rounded double, the same
+    /// one the general parser gives. False for anything else (an exponent, more digits), left to the general parser.
+    /// </summary>
+    private static bool TryParsePlainNumber(ReadOnlySpan<byte> text, out double value)
+    {
+        var i = 0;
+        var negative = text[0] == (byte)'-';
+        if (negative)
+        {
+            i = 1;
+        }
+        long mantissa = 0;
+        var digits = 0;
+        var fractionDigits = -1;
+        for (; i < text.Length; i++)
+        {
+            var d = (uint)(text[i] - '0');
+            if (d <= 9)
+            {
+                mantissa = mantissa * 10 + d;
+                digits++;
+                if (fractionDigits >= 0)
+                {
+                    fractionDigits++;
+                }
+            }
+            else if (text[i] == (byte)'.' && fractionDigits < 0)
+            {
+                fractionDigits = 0;
+            }
+            else
+            {
+                value = 0;
+                return false; // an exponent
+            }
+        }
+        if (digits is 0 or > 15 || fractionDigits == 0)
+        {
+            value = 0;
+            return false;
+        }
+        value = fractionDigits > 0 ? mantissa / PowersOfTen[fractionDigits] : mantissa;
+        value = negative ? -value : value;
+        return true;
+    }
+
+    private static readonly double[] PowersOfTen =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
 
     private static bool IsWhiteSpace(ReadOnlySpan<byte> bytes)
     {
@@ -285,31 +371,47 @@ public sealed partial class EventDecoder
                 return DecodeResult.Reject(RejectionReasons.OutOfRange, $"status_code is {status.ToString(CultureInfo.InvariantCulture)}; it must be 0..999");
             }
 
-            var evt = new RequestEvent
+            // The optional fields are read in this order (each marks its value used), then the unused ones go to the
+            // attributes, and the event is made once, attributes included.
+            var experiment = OptionalString(Field.Experiment);
+            var variant = OptionalVariant();
+            var requestId = OptionalString(Field.RequestId);
+            var model = OptionalString(Field.Model);
+            var hashBucket = OptionalInteger(Field.HashBucket);
+            var promptTokens = OptionalInteger(Field.PromptTokens);
+            var completionTokens = OptionalInteger(Field.CompletionTokens);
+            var totalTokens = OptionalInteger(Field.TotalTokens);
+            var costUsd = OptionalNumber(Field.CostUsd);
+            var ttftMs = OptionalNumber(Field.TtftMs);
+            var stream = OptionalBoolean(Field.Stream);
+            var errorType = OptionalString(Field.ErrorType);
+            var error = OptionalText(Field.Error);
+            var retryCount = (int?)OptionalInteger(Field.RetryCount, int.MaxValue);
+            var retryAfterMs = OptionalNonNegative(Field.RetryAfterMs) ?? OptionalNonNegative(Field.RetryAfterSeconds) * 1000;
+            KeepUnused(RequestFields);
+            return DecodeResult.Accept(new RequestEvent
             {
                 Timestamp = timestamp,
                 Endpoint = endpoint!,
                 LatencyMs = latency,
                 StatusCode = (int)status,
-                Experiment = OptionalString(Field.Experiment),
-                Variant = OptionalVariant(),
-                RequestId = OptionalString(Field.RequestId),
-                Model = OptionalString(Field.Model),
-                HashBucket = OptionalInteger(Field.HashBucket),
-                PromptTokens = OptionalInteger(Field.PromptTokens),
-                CompletionTokens = OptionalInteger(Field.CompletionTokens),
-                TotalTokens = OptionalInteger(Field.TotalTokens),
-                CostUsd = OptionalNumber(Field.CostUsd),
-                TtftMs = OptionalNumber(Field.TtftMs),
-                Stream = OptionalBoolean(Field.Stream),
-                ErrorType = OptionalString(Field.ErrorType),
-                Error = OptionalText(Field.Error),
-                RetryCount = (int?)OptionalInteger(Field.RetryCount, int.MaxValue),
-                RetryAfterMs = OptionalNonNegative(Field.RetryAfterMs) ?? OptionalNonNegative(Field.RetryAfterSeconds) * 1000,
-            };
-            KeepUnused(RequestFields);
-            var attributes = FinishAttributes();
-            return DecodeResult.Accept(attributes is null ? evt : evt with { Attributes = attributes });
+                Experiment = experiment,
+                Variant = variant,
+                RequestId = requestId,
+                Model = model,
+                HashBucket = hashBucket,
+                PromptTokens = promptTokens,
+                CompletionTokens = completionTokens,
+                TotalTokens = totalTokens,
+                CostUsd = costUsd,
+                TtftMs = ttftMs,
+                Stream = stream,
+                ErrorType = errorType,
+                Error = error,
+                RetryCount = retryCount,
+                RetryAfterMs = retryAfterMs,
+                Attributes = FinishAttributes(),
+            });
         }
 
         private DecodeResult BuildValidation(DateTimeOffset timestamp)
@@ -412,7 +514,7 @@ public sealed partial class EventDecoder
                     return false;
                 case ValueKind.String when !string.IsNullOrWhiteSpace(v.Text):
                     value = v.Text!.Trim();
-                    fields[(int)field] = v with { Used = true };
+                    fields[(int)field].Used = true;
                     return true;
                 case ValueKind.String:
                     rejection = new DecodeRejection(RejectionReasons.MissingField, $"{name} is empty");
@@ -438,7 +540,7 @@ public sealed partial class EventDecoder
                 rejection = new DecodeRejection(RejectionReasons.InvalidType, $"{v.Name} must be a number, not {Get(field).Describe()}");
                 return false;
             }
-            fields[(int)field] = v with { Used = true };
+            fields[(int)field].Used = true;
             return true;
         }
 
@@ -447,12 +549,12 @@ public sealed partial class EventDecoder
             var v = Get(field);
             if (v.Kind == ValueKind.String && !string.IsNullOrWhiteSpace(v.Text))
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
                 return v.Text!.Trim();
             }
             if (v.Kind == ValueKind.Number)
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
                 return v.Text;
             }
             return null;
@@ -464,10 +566,10 @@ public sealed partial class EventDecoder
             switch (v.Kind)
             {
                 case ValueKind.Structure:
-                    fields[(int)field] = v with { Used = true };
+                    fields[(int)field].Used = true;
                     return v.Raw;
                 case ValueKind.Boolean:
-                    fields[(int)field] = v with { Used = true };
+                    fields[(int)field].Used = true;
                     return v.Number != 0 ? "true" : "false";
                 default:
                     return OptionalString(field);
@@ -479,7 +581,7 @@ public sealed partial class EventDecoder
             var v = Peek(field);
             if (v.TryNumber(out var d) && !double.IsInfinity(d))
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
                 return d;
             }
             return null;
@@ -491,7 +593,7 @@ public sealed partial class EventDecoder
             var v = Peek(field);
             if (v.TryNumber(out var d) && double.IsFinite(d) && d >= 0)
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
                 return d;
             }
             return null;
@@ -502,7 +604,7 @@ public sealed partial class EventDecoder
             var v = Peek(field);
             if (v.TryNumber(out var d) && d == Math.Floor(d) && Math.Abs(d) <= limit)
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
                 return (long)d;
             }
             return null;
@@ -525,7 +627,7 @@ public sealed partial class EventDecoder
             };
             if (result is not null)
             {
-                fields[(int)field] = v with { Used = true };
+                fields[(int)field].Used = true;
             }
             return result;
         }
@@ -550,7 +652,7 @@ public sealed partial class EventDecoder
             };
             if (variant is not null)
             {
-                fields[(int)Field.Variant] = v with { Used = true };
+                fields[(int)Field.Variant].Used = true;
             }
             return variant;
         }
@@ -587,9 +689,8 @@ public sealed partial class EventDecoder
                     continue;
                 }
                 v = Get((Field)i);
-                var writer = _state.Attributes();
-                writer.WritePropertyName(v.Name!);
-                v.WriteTo(writer);
+                _state.AppendAttributeName(v.Name!);
+                _state.AppendAttributeValue(v);
             }
         }
 
@@ -604,6 +705,7 @@ public sealed partial class EventDecoder
         rejection = null;
         DateTimeOffset? parsed = value.Kind switch
         {
+            _ when value.IsParsedTimestamp => new DateTimeOffset(value.Ticks, TimeSpan.Zero),
             ValueKind.Absent or ValueKind.Null => null,
             ValueKind.Number => FromEpoch(value.Number),
             ValueKind.String => ParseTimestampText(value.Text!),
@@ -621,14 +723,34 @@ public sealed partial class EventDecoder
             return default;
         }
         var ts = parsed.Value;
-        var latest = _clock.GetUtcNow() + _maxFutureSkew;
-        if (ts < Earliest || ts > latest)
+        if (ts < Earliest || IsAheadOfClock(ts))
         {
             rejection = new DecodeRejection(RejectionReasons.AbsurdTimestamp,
                 $"timestamp {ts:O} is before 2000 or more than {_maxFutureSkew.TotalHours:0.#} h ahead of this worker's clock");
             return default;
         }
         return ts;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="ts"/> is more than the allowed skew ahead of the clock. The system clock is read only
+    /// when a timestamp is later than the limit computed at the last reading: that limit only grows with time, so
+    /// anything at or before it is also before the limit now (reading the clock cost a fifth of decoding a message
+    /// on a virtual machine). Only a system clock stepped back (by NTP) lets a timestamp through that is up to that
+    /// step later than the limit. Any other clock (a test's) is read for every message.
+    /// </summary>
+    private bool IsAheadOfClock(DateTimeOffset ts)
+    {
+        if (_isSystemClock && ts.UtcTicks <= Volatile.Read(ref _latestTicks))
+        {
+            return false;
+        }
+        var latest = _clock.GetUtcNow() + _maxFutureSkew;
+        if (_isSystemClock)
+        {
+            Volatile.Write(ref _latestTicks, latest.UtcTicks);
+        }
+        return ts > latest;
     }
 
     /// <summary>Epoch time in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude
@@ -679,15 +801,33 @@ public sealed partial class EventDecoder
         return null;
     }
 
-    /// <summary>
-    /// The common spelling <c>yyyy-MM-ddTHH:mm:ss[.fraction]Z</c>, parsed without the general parser (which dominated
-    /// decoding time). Gives exactly what the general path gives (fraction truncated to 7 digits); anything else,
-    /// including out-of-range parts, is left to the general path.
-    /// </summary>
+    /// <summary>The string form of <see cref="TryParseUtcFast(ReadOnlySpan{byte}, out long)"/>.</summary>
     private static bool TryParseUtcFast(string t, out DateTimeOffset value)
     {
         value = default;
-        if (t.Length < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[^1] != 'Z'
+        if (t.Length < 20 || !System.Text.Ascii.IsValid(t))
+        {
+            return false; // every character of the spelling is ASCII
+        }
+        Span<byte> bytes = t.Length <= 128 ? stackalloc byte[t.Length] : new byte[t.Length];
+        System.Text.Ascii.FromUtf16(t, bytes, out _);
+        if (!TryParseUtcFast(bytes, out var ticks))
+        {
+            return false;
+        }
+        value = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return true;
+    }
+
+    /// <summary>
+    /// The common spelling <c>yyyy-MM-ddTHH:mm:ss[.fraction]Z</c>, parsed without the general parser (which dominated
+    /// decoding time), straight from the message's bytes. Gives exactly what the general path gives (fraction
+    /// truncated to 7 digits), as UTC ticks; anything else, including out-of-range parts, is left to the general path.
+    /// </summary>
+    private static bool TryParseUtcFast(ReadOnlySpan<byte> t, out long ticks)
+    {
+        ticks = 0;
+        if (t.Length < 20 || t[4] != (byte)'-' || t[7] != (byte)'-' || t[10] != (byte)'T' || t[13] != (byte)':' || t[16] != (byte)':' || t[^1] != (byte)'Z'
             || !TwoDigits(t, 5, out var month) || !TwoDigits(t, 8, out var day) || !TwoDigits(t, 11, out var hour)
             || !TwoDigits(t, 14, out var minute) || !TwoDigits(t, 17, out var second)
             || !TwoDigits(t, 0, out var century) || !TwoDigits(t, 2, out var yearInCentury))
@@ -702,20 +842,21 @@ public sealed partial class EventDecoder
         long fraction = 0;
         if (t.Length > 20)
         {
-            if (t[19] != '.' || t.Length == 21)
+            if (t[19] != (byte)'.' || t.Length == 21)
             {
                 return false;
             }
             var digits = 0;
             for (var i = 20; i < t.Length - 1; i++)
             {
-                if (!char.IsAsciiDigit(t[i]))
+                var digit = (uint)(t[i] - '0');
+                if (digit > 9)
                 {
                     return false;
                 }
                 if (digits < 7)
                 {
-                    fraction = fraction * 10 + (t[i] - '0');
+                    fraction = fraction * 10 + digit;
                     digits++;
                 }
             }
@@ -724,12 +865,22 @@ public sealed partial class EventDecoder
                 fraction *= 10;
             }
         }
-        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction;
-        value = new DateTimeOffset(ticks, TimeSpan.Zero);
+        ticks = DaysSinceEpoch(year, month, day) * TimeSpan.TicksPerDay
+            + ((hour * 60L + minute) * 60 + second) * TimeSpan.TicksPerSecond + fraction;
         return true;
     }
 
-    private static bool TwoDigits(string text, int at, out int value)
+    private static readonly int[] DaysBeforeMonth = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+    /// <summary>Days from 0001-01-01 to the date (proleptic Gregorian, as <see cref="DateTime"/> counts).</summary>
+    private static long DaysSinceEpoch(int year, int month, int day)
+    {
+        var y = year - 1;
+        var days = y * 365L + y / 4 - y / 100 + y / 400 + DaysBeforeMonth[month - 1] + day - 1;
+        return month > 2 && DateTime.IsLeapYear(year) ? days + 1 : days;
+    }
+
+    private static bool TwoDigits(ReadOnlySpan<byte> text, int at, out int value)
     {
         var a = text[at] - '0';
         var b = text[at + 1] - '0';
@@ -754,60 +905,178 @@ public sealed partial class EventDecoder
         return end - dot - 1 > 7 ? string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(end)) : text;
     }
 
-    /// <summary>Scratch space of one thread's decoder calls: the field table and the attributes writer.</summary>
+    /// <summary>Scratch space of one thread's decoder calls: the field table and the attributes being written.</summary>
     private sealed class DecodeState
     {
         [ThreadStatic]
         private static DecodeState? _current;
 
-        private readonly ArrayBufferWriter<byte> _buffer = new(256);
-        private readonly Utf8JsonWriter _writer;
-        private bool _started;
-
-        private DecodeState() => _writer = new Utf8JsonWriter(_buffer);
+        /// <summary>The attributes object as UTF-8 JSON, written exactly as <see cref="Utf8JsonWriter"/> with default
+        /// options would write it (names escaped by the default encoder, values copied verbatim).</summary>
+        private byte[] _attributes = new byte[512];
+        private int _length;
 
         public FieldValue[] Fields { get; } = new FieldValue[(int)Field.Count];
 
         /// <summary>Whether a known field's string had escapes (only then can it hold a NUL character).</summary>
         public bool SawEscapedString { get; set; }
 
-        /// <summary>This thread's state (after <see cref="ForCurrentThread"/>).</summary>
-        public static DecodeState? Current => _current;
-
         /// <summary>This thread's state, emptied for a new message.</summary>
         public static DecodeState ForCurrentThread()
         {
             var state = _current ??= new DecodeState();
             Array.Clear(state.Fields);
-            state._started = false;
+            state._length = 0;
             state.SawEscapedString = false;
             return state;
         }
 
-        /// <summary>The attributes object being written, started on first use.</summary>
-        public Utf8JsonWriter Attributes()
+        /// <summary>Starts an attribute: <c>{"name":</c> or <c>,"name":</c>. <paramref name="utf8"/> is an unescaped
+        /// ASCII name from the message.</summary>
+        public void AppendAttributeName(ReadOnlySpan<byte> utf8)
         {
-            if (!_started)
+            foreach (var b in utf8)
             {
-                _buffer.ResetWrittenCount();
-                _writer.Reset(_buffer);
-                _writer.WriteStartObject();
-                _started = true;
+                if (!IsPlainNameByte(b))
+                {
+                    AppendEscapedName(JsonEncodedText.Encode(utf8).EncodedUtf8Bytes);
+                    return;
+                }
             }
-            return _writer;
+            AppendEscapedName(utf8);
+        }
+
+        /// <summary>Starts an attribute named by a decoded string (escaped or non-ASCII in the message).</summary>
+        public void AppendAttributeName(string name) => AppendEscapedName(JsonEncodedText.Encode(name).EncodedUtf8Bytes);
+
+        /// <summary>Letters, digits and <c>_ - .</c>: bytes the default encoder writes as they are.</summary>
+        private static bool IsPlainNameByte(byte b) =>
+            (uint)((b | 0x20) - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9 || b is (byte)'_' or (byte)'-' or (byte)'.';
+
+        private void AppendEscapedName(ReadOnlySpan<byte> escaped)
+        {
+            var span = Grow(escaped.Length + 4);
+            span[0] = _length == 0 ? (byte)'{' : (byte)',';
+            span[1] = (byte)'"';
+            escaped.CopyTo(span[2..]);
+            span[escaped.Length + 2] = (byte)'"';
+            span[escaped.Length + 3] = (byte)':';
+            _length += escaped.Length + 4;
+        }
+
+        /// <summary>An attribute's value, verbatim.</summary>
+        public void AppendAttributeRaw(ReadOnlySpan<byte> json)
+        {
+            json.CopyTo(Grow(json.Length));
+            _length += json.Length;
+        }
+
+        /// <summary>A known field's value that the event did not take, as the writer wrote it.</summary>
+        public void AppendAttributeValue(in FieldValue value)
+        {
+            switch (value.Kind)
+            {
+                case ValueKind.String:
+                    AppendAttributeRaw("\""u8);
+                    AppendAttributeRaw(JsonEncodedText.Encode(value.Text!).EncodedUtf8Bytes);
+                    AppendAttributeRaw("\""u8);
+                    break;
+                case ValueKind.Number:
+                    AppendAttributeText(value.Text!);
+                    break;
+                case ValueKind.Boolean:
+                    AppendAttributeRaw(value.Number != 0 ? "true"u8 : "false"u8);
+                    break;
+                case ValueKind.Structure:
+                    AppendAttributeText(value.Raw!);
+                    break;
+                default:
+                    AppendAttributeRaw("null"u8);
+                    break;
+            }
+        }
+
+        private void AppendAttributeText(string text)
+        {
+            var span = Grow(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length += Encoding.UTF8.GetBytes(text, span);
+        }
+
+        private Span<byte> Grow(int more)
+        {
+            if (_length + more > _attributes.Length)
+            {
+                Array.Resize(ref _attributes, Math.Max(_attributes.Length * 2, _length + more));
+            }
+            return _attributes.AsSpan(_length);
         }
 
         /// <summary>The attributes as JSON text, or null when no field went there.</summary>
         public string? FinishAttributes()
         {
-            if (!_started)
+            if (_length == 0)
             {
                 return null;
             }
-            _writer.WriteEndObject();
-            _writer.Flush();
-            _started = false;
-            return TryIntern(_buffer.WrittenSpan, out var shared) ? shared : Encoding.UTF8.GetString(_buffer.WrittenSpan);
+            Grow(1)[0] = (byte)'}';
+            var json = _attributes.AsSpan(0, _length + 1);
+            _length = 0;
+            if (_attributes.Length > 1 << 16)
+            {
+                var text = Encoding.UTF8.GetString(json);
+                _attributes = new byte[512]; // a huge message's attributes are not kept alive by this thread
+                return text;
+            }
+            return TryIntern(json, out var shared) ? shared : Encoding.UTF8.GetString(json);
+        }
+
+        /// <summary>Property names seen on this thread (unescaped ASCII, up to 64 bytes), each in one of the four
+        /// slots from its hash on: the field each names and the string of a known field's spelling.</summary>
+        private readonly (byte[]? Utf8, Field Field, string? Name)[] _names = new (byte[]?, Field, string?)[256];
+
+        private static int NameSlot(ReadOnlySpan<byte> utf8) =>
+            ((utf8.Length * 7) + (utf8[0] * 31) + (utf8[^1] * 17) + utf8[utf8.Length >> 1]) & 255;
+
+        /// <summary>What <see cref="FieldNames.TryLookupAscii"/> and <see cref="FieldNames.NameOf"/> said about these
+        /// exact bytes before, if this thread remembers.</summary>
+        public bool TryRecallName(ReadOnlySpan<byte> utf8, out Field field, out string? name)
+        {
+            if (utf8.Length is > 0 and <= 64)
+            {
+                var slot = NameSlot(utf8);
+                for (var probe = 0; probe < 4; probe++)
+                {
+                    var entry = _names[(slot + probe) & 255];
+                    if (entry.Utf8 is null)
+                    {
+                        break;
+                    }
+                    if (utf8.SequenceEqual(entry.Utf8))
+                    {
+                        field = entry.Field;
+                        name = entry.Name;
+                        return true;
+                    }
+                }
+            }
+            field = Field.Unknown;
+            name = null;
+            return false;
+        }
+
+        /// <summary>Remembers what an ASCII name's bytes mean.</summary>
+        public void RememberName(ReadOnlySpan<byte> utf8, Field field, string? name)
+        {
+            if (utf8.Length is > 0 and <= 64)
+            {
+                var slot = NameSlot(utf8);
+                var free = 0;
+                while (free < 3 && _names[(slot + free) & 255].Utf8 is not null)
+                {
+                    free++; // the fourth slot is overwritten when all four are taken
+                }
+                _names[(slot + free) & 255] = (utf8.ToArray(), field, name);
+            }
         }
 
         /// <summary>

@@ -105,11 +105,43 @@ internal static class FieldNames
         return table.Select(t => t.ToArray()).ToArray();
     }
 
+    /// <summary>The folded names (lower case, no '_' or '-') as ASCII bytes in an open-addressing table, so an
+    /// unescaped name is looked up from its bytes without building a string or hashing UTF-16.</summary>
+    private static readonly (byte[]? Folded, Field Field)[] ByFoldedBytes = BuildFoldedTable();
+
+    private const int FoldedTableMask = 127;
+
+    private static (byte[]?, Field)[] BuildFoldedTable()
+    {
+        var table = new (byte[]?, Field)[FoldedTableMask + 1];
+        foreach (var (name, field) in ByFoldedName)
+        {
+            var bytes = System.Text.Encoding.ASCII.GetBytes(name);
+            var slot = FoldedHash(bytes) & FoldedTableMask;
+            while (table[slot].Item1 is not null)
+            {
+                slot = (slot + 1) & FoldedTableMask;
+            }
+            table[slot] = (bytes, field);
+        }
+        return table;
+    }
+
+    private static int FoldedHash(ReadOnlySpan<byte> folded)
+    {
+        var hash = (uint)folded.Length;
+        foreach (var b in folded)
+        {
+            hash = (hash * 31) + b;
+        }
+        return (int)(hash ^ (hash >> 7));
+    }
+
     /// <summary>Looks up an unescaped property name from its UTF-8 bytes. False (and no answer) when the name is
     /// not plain ASCII, so the caller falls back to <see cref="Lookup(string)"/> on the decoded string.</summary>
     public static bool TryLookupAscii(ReadOnlySpan<byte> utf8, out Field field)
     {
-        Span<char> folded = stackalloc char[64];
+        Span<byte> folded = stackalloc byte[64];
         var n = 0;
         foreach (var b in utf8)
         {
@@ -127,10 +159,18 @@ internal static class FieldNames
                 field = Field.Unknown; // longer than any known name, as in Lookup(string)
                 return true;
             }
-            folded[n++] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b + 32 : b);
+            folded[n++] = (byte)(b is >= (byte)'A' and <= (byte)'Z' ? b + 32 : b);
         }
-        var lookup = ByFoldedName.GetAlternateLookup<ReadOnlySpan<char>>();
-        field = lookup.TryGetValue(folded[..n], out var found) ? found : Field.Unknown;
+        field = Field.Unknown;
+        var key = folded[..n];
+        for (var slot = FoldedHash(key) & FoldedTableMask; ByFoldedBytes[slot].Folded is { } candidate; slot = (slot + 1) & FoldedTableMask)
+        {
+            if (key.SequenceEqual(candidate))
+            {
+                field = ByFoldedBytes[slot].Field;
+                break;
+            }
+        }
         return true;
     }
 
@@ -178,14 +218,15 @@ internal enum ValueKind
     Structure,
 }
 
-/// <summary>One JSON value as read: strings unescaped, numbers with their text, objects/arrays as raw JSON.</summary>
-internal readonly record struct FieldValue(ValueKind Kind, string? Text, double Number, string? Raw)
+/// <summary>One JSON value as read: strings unescaped, numbers with their text, objects/arrays as raw JSON.
+/// Mutable, so the decoder marks a value used in place in its field table instead of copying it.</summary>
+internal record struct FieldValue(ValueKind Kind, string? Text, double Number, string? Raw)
 {
     /// <summary>The property name as the router spelled it.</summary>
-    public string? Name { get; init; }
+    public string? Name { get; set; }
 
     /// <summary>Whether the event took this value (otherwise it is kept in the attributes).</summary>
-    public bool Used { get; init; }
+    public bool Used { get; set; }
 
     /// <summary>Where a number's text starts in the message (its text is read from there only when needed).</summary>
     public int RawStart { get; init; }
@@ -193,7 +234,14 @@ internal readonly record struct FieldValue(ValueKind Kind, string? Text, double 
     /// <summary>The length of a number's text in the message.</summary>
     public int RawLength { get; init; }
 
-    public bool TryNumber(out double value)
+    /// <summary>A timestamp string in the common UTC spelling, already parsed while reading (its <see cref="Text"/>
+    /// is then not made): the UTC ticks are in <see cref="Ticks"/>.</summary>
+    public bool IsParsedTimestamp { get; init; }
+
+    /// <summary>The UTC ticks of a <see cref="IsParsedTimestamp"/> value.</summary>
+    public long Ticks { get; init; }
+
+    public readonly bool TryNumber(out double value)
     {
         switch (Kind)
         {
@@ -209,7 +257,7 @@ internal readonly record struct FieldValue(ValueKind Kind, string? Text, double 
         }
     }
 
-    public string Describe() => Kind switch
+    public readonly string Describe() => Kind switch
     {
         ValueKind.String => $"\"{Text}\"",
         ValueKind.Number => Text ?? "a number",
@@ -218,16 +266,4 @@ internal readonly record struct FieldValue(ValueKind Kind, string? Text, double 
         ValueKind.Structure => Raw is { Length: > 0 } r && r[0] == '[' ? "an array" : "an object",
         _ => "absent",
     };
-
-    public void WriteTo(System.Text.Json.Utf8JsonWriter writer)
-    {
-        switch (Kind)
-        {
-            case ValueKind.String: writer.WriteStringValue(Text); break;
-            case ValueKind.Number: writer.WriteRawValue(Text!, skipInputValidation: true); break;
-            case ValueKind.Boolean: writer.WriteBooleanValue(Number != 0); break;
-            case ValueKind.Structure: writer.WriteRawValue(Raw!, skipInputValidation: true); break;
-            default: writer.WriteNullValue(); break;
-        }
-    }
 }
