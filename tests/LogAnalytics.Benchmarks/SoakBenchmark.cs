@@ -128,7 +128,7 @@ internal static class SoakBenchmark
                         refresh = lastRefresh;
                     }
                     var rows = Count(store.Connection, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM validations) + (SELECT count(*) FROM quarantine)");
-                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Count(store.Connection, "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()")),14} | {Format.MiB(Environment.WorkingSet),8} | {Format.MiB(Measure.PeakRssBytes()),12}");
+                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Count(store.Connection, "SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()")),14} | {Format.MiB(Environment.WorkingSet),8} | {Format.MiB(Measure.PeakRssBytes()),12}");
                     commits.Clear();
                     if (peakAtMillion == 0 && total >= Math.Min(1_000_000, events))
                     {

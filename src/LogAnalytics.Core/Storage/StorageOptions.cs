@@ -52,8 +52,8 @@ public sealed class StorageOptions
     /// <summary>The default of <see cref="DatabaseMemoryLimitMiB"/>: 256 MiB, the cap replay uses too.</summary>
     public const int DefaultDatabaseMemoryLimitMiB = 256;
 
-    /// <summary>The smallest <see cref="DatabaseMemoryLimitMiB"/> accepted (other than 0): below it DuckDB cannot hold a
-    /// batch being written and a lake refresh at once.</summary>
+    /// <summary>The smallest <see cref="DatabaseMemoryLimitMiB"/> accepted other than 0 (a few of DuckDB's 256 KiB blocks
+    /// per table and query would leave it spilling nearly everything).</summary>
     public const int MinimumDatabaseMemoryLimitMiB = 64;
 
     /// <summary>The lake folder in effect (explicit, or derived from <see cref="DatabasePath"/>), or null when disabled
