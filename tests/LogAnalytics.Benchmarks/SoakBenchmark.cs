@@ -26,7 +26,7 @@ internal static class SoakBenchmark
     private const int BatchEvents = 5_000;
     private static readonly string[] Partitions = ["router-logs"];
 
-    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay, int? memoryLimitMiB)
+    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay, int? memoryLimitMiB, bool traceMemory)
     {
         var dir = args.CreateWorkDirectory("loganalytics-soak-bench");
         var db = Path.Combine(dir, "soak.duckdb");
@@ -57,6 +57,9 @@ internal static class SoakBenchmark
             var overlapped = new List<double>();
             var alone = new List<double>();
             var peakAtMillion = 0L;
+            // --trace-memory: a third connection (same instance) reads DuckDB's accounting whenever the RSS peaks.
+            using var traceConnection = traceMemory ? provider.OpenConnection() : null;
+            using var trace = traceConnection is null ? null : new MemoryTrace(traceConnection, () => Interlocked.Read(ref stored));
             var refresher = Task.Run(() =>
             {
                 while (true)
@@ -65,9 +68,13 @@ internal static class SoakBenchmark
                     var finished = Volatile.Read(ref done);
                     var now = new DateTimeOffset(Interlocked.Read(ref clockTicks), TimeSpan.Zero);
                     Interlocked.Increment(ref refreshGeneration);
+                    Trace(trace, refresh: "flush");
                     var result = lake.Flush(now);
+                    Trace(trace, refresh: "compact");
                     lake.CompactSealedHours(now);
+                    Trace(trace, refresh: "retention");
                     retention?.Run(now, lake.DurableOffsets);
+                    Trace(trace, refresh: "idle");
                     Interlocked.Increment(ref refreshGeneration);
                     lock (refreshes)
                     {
@@ -107,7 +114,9 @@ internal static class SoakBenchmark
                 }
                 var generation = Interlocked.Read(ref refreshGeneration);
                 var commit = Stopwatch.StartNew();
+                Trace(trace, ingest: "write");
                 store.Write(batch);
+                Trace(trace, ingest: "decode");
                 var commitMs = commit.Elapsed.TotalMilliseconds;
                 commits.Add(commitMs);
                 (generation % 2 == 1 || Interlocked.Read(ref refreshGeneration) != generation ? overlapped : alone).Add(commitMs);
@@ -141,6 +150,7 @@ internal static class SoakBenchmark
             Volatile.Write(ref done, true);
             due.Release();
             refresher.Wait();
+            trace?.Dispose(); // the check below reads the whole lake: not the worker's memory
 
             List<(long Stored, LakeFlushResult Result)> all;
             lock (refreshes)
@@ -186,6 +196,15 @@ internal static class SoakBenchmark
         return reader;
     }
 
+    private static void Trace(MemoryTrace? trace, string? ingest = null, string? refresh = null)
+    {
+        if (trace is not null)
+        {
+            trace.Ingest = ingest ?? trace.Ingest;
+            trace.Refresh = refresh ?? trace.Refresh;
+        }
+    }
+
     private static string Text(DuckDBConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
@@ -211,13 +230,13 @@ internal static class SoakBenchmark
 }
 
 /// <summary>The soak benchmark's own options, taken out of the command line before the shared parser sees it.</summary>
-internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay, int? MemoryLimitMiB)
+internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay, int? MemoryLimitMiB, bool TraceMemory)
 {
     public static SoakArguments Extract(ref string[] args)
     {
         if (args.Length == 0 || args[0] != "soak")
         {
-            return new SoakArguments(null, 1, 200_000, 1_000_000, 2_400_000, null);
+            return new SoakArguments(null, 1, 200_000, 1_000_000, 2_400_000, null, false);
         }
         var input = args;
         var rest = new List<string>();
@@ -225,6 +244,7 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
         int retention = 1;
         long refresh = 200_000, report = 1_000_000, perDay = 2_400_000;
         int? memoryLimit = null;
+        var traceMemory = false;
         for (var i = 0; i < input.Length; i++)
         {
             long Value() => i + 1 < input.Length
@@ -252,6 +272,9 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
                 case "--memory-limit-mib":
                     memoryLimit = (int)Value();
                     break;
+                case "--trace-memory":
+                    traceMemory = true;
+                    break;
                 default:
                     rest.Add(input[i]);
                     break;
@@ -262,6 +285,6 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
             throw new ArgumentException("--refresh-every, --report and --events-per-day must be >= 1, --retention-days and --memory-limit-mib >= 0");
         }
         args = rest.ToArray();
-        return new SoakArguments(events, retention, refresh, report, perDay, memoryLimit);
+        return new SoakArguments(events, retention, refresh, report, perDay, memoryLimit, traceMemory);
     }
 }
