@@ -11,7 +11,7 @@ using LogAnalytics.Benchmarks;
 //        [--client key=value]... (a 0.9 broker: --client api.version.request=false --client broker.version.fallback=0.9.0)
 //        [--set Section:Key=value]... (worker settings, e.g. --set Ingestion:BatchMaxEvents=50000)
 //   dotnet run -c Release --project tests/LogAnalytics.Benchmarks -- soak [--events 20000000] [--retention-days 1]
-//        [--refresh-every 200000] [--report 1000000] [--events-per-day 2400000]
+//        [--refresh-every 200000] [--report 1000000] [--events-per-day 2400000] [--memory-limit-mib 256] [--trace-memory]
 //        (store + lake + retention at production shape, a line per million events)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -27,7 +27,7 @@ try
         "evaluate" => EvaluateBenchmark.Run(parsed),
         "hostile" => HostileBenchmark.Run(parsed),
         "scale" => ScaleBenchmark.Run(parsed),
-        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay),
+        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay, soak.MemoryLimitMiB, soak.TraceMemory),
         _ => Usage(),
     };
 }
@@ -44,7 +44,7 @@ static int Usage()
     Console.Error.WriteLine("       benchmarks evaluate [--events N]");
     Console.Error.WriteLine("       benchmarks hostile [--events N] [--keep] [--dir DIR]");
     Console.Error.WriteLine("       benchmarks scale [--events N]   (1, 2 and 3 workers storing into one shared lake, side by side)");
-    Console.Error.WriteLine("       benchmarks soak [--events N] [--retention-days N] [--refresh-every N] [--report N] [--events-per-day N] [--dir DIR] [--keep]");
+    Console.Error.WriteLine("       benchmarks soak [--events N] [--retention-days N] [--refresh-every N] [--report N] [--events-per-day N] [--memory-limit-mib N] [--trace-memory] [--dir DIR] [--keep]");
     Console.Error.WriteLine("       benchmarks kafka --bootstrap HOST:PORT [--events N] [--client key=value]... [--set Section:Key=value]... [--timeout SECONDS]");
     return 2;
 }

@@ -6,6 +6,7 @@ using LogAnalytics.SyntheticTraffic;
 using LogAnalytics.Storage;
 using LogAnalytics.Storage.Lake;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace LogAnalytics.Benchmarks;
 
@@ -16,25 +17,30 @@ namespace LogAnalytics.Benchmarks;
 /// <see cref="LakeService"/> does, with the clock at the newest stored event. Every <c>--report</c> events (default
 /// 1 M) it prints one line: events/s, p99 and max batch commit time, the last lake refresh (rows, time), rows in
 /// DuckDB, DuckDB file size, lake size and the process's RSS. No stage is announced, so no open experiment window
-/// holds data back (see RetentionTests for that case).
+/// holds data back (see RetentionTests for that case). The store and the lake's connection are opened by
+/// <see cref="EventStoreProvider"/> from <see cref="StorageOptions"/> like the worker's, so DuckDB runs with the worker's
+/// <c>Storage:DatabaseMemoryLimitMiB</c> (<c>--memory-limit-mib</c> overrides it; 0 is DuckDB's own default).
 /// </summary>
 internal static class SoakBenchmark
 {
     private const int BatchEvents = 5_000;
     private static readonly string[] Partitions = ["router-logs"];
 
-    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay)
+    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay, int? memoryLimitMiB, bool traceMemory)
     {
         var dir = args.CreateWorkDirectory("loganalytics-soak-bench");
         var db = Path.Combine(dir, "soak.duckdb");
         var lakeRoot = Path.Combine(dir, "soak.lake");
-        Console.WriteLine($"soak benchmark: {events:N0} events at {eventsPerDay:N0}/day of event time ({events / eventsPerDay:F1} days), retention {retentionDays} d (0 = off), lake refresh every {refreshEvery:N0} events, {Environment.ProcessorCount} cores, files in {dir}");
-        Console.WriteLine("  events  | events/s | commit p99 ms | commit max ms | refresh rows | refresh ms | rows in DuckDB | DuckDB MiB | lake MiB |  RSS MiB | peak RSS MiB");
         try
         {
-            using var store = DuckDbEventStore.Open(db);
-            using var lakeConnection = new DuckDBConnection($"Data Source={db}");
-            lakeConnection.Open();
+            // The worker's own code path and defaults: the same options class, the same provider, the same second connection.
+            var storage = new StorageOptions { DatabasePath = db, RetentionDays = retentionDays };
+            storage.DatabaseMemoryLimitMiB = memoryLimitMiB ?? storage.DatabaseMemoryLimitMiB;
+            using var provider = new EventStoreProvider(Options.Create(storage));
+            var store = provider.Store;
+            using var lakeConnection = provider.OpenConnection();
+            Console.WriteLine($"soak benchmark: {events:N0} events at {eventsPerDay:N0}/day of event time ({events / eventsPerDay:F1} days), retention {retentionDays} d (0 = off), lake refresh every {refreshEvery:N0} events, DuckDB memory limit {Text(store.Connection, "SELECT current_setting('memory_limit')")} (Storage:DatabaseMemoryLimitMiB {storage.DatabaseMemoryLimitMiB}), {Environment.ProcessorCount} cores, files in {dir}");
+            Console.WriteLine("  events  | events/s | commit p99 ms | commit max ms | refresh rows | refresh ms | rows in DuckDB | DuckDB MiB | lake MiB | DuckDB mem MiB |  RSS MiB | peak RSS MiB");
             var lake = new LakeWriter(lakeConnection, lakeRoot, TimeSpan.FromMinutes(1));
             lake.Recover();
             var retention = retentionDays > 0 ? new Retention(lakeConnection, TimeSpan.FromDays(retentionDays), NullLogger.Instance) : null;
@@ -51,6 +57,9 @@ internal static class SoakBenchmark
             var overlapped = new List<double>();
             var alone = new List<double>();
             var peakAtMillion = 0L;
+            // --trace-memory: a third connection (same instance) reads DuckDB's accounting whenever the RSS peaks.
+            using var traceConnection = traceMemory ? provider.OpenConnection() : null;
+            using var trace = traceConnection is null ? null : new MemoryTrace(traceConnection, () => Interlocked.Read(ref stored));
             var refresher = Task.Run(() =>
             {
                 while (true)
@@ -59,9 +68,13 @@ internal static class SoakBenchmark
                     var finished = Volatile.Read(ref done);
                     var now = new DateTimeOffset(Interlocked.Read(ref clockTicks), TimeSpan.Zero);
                     Interlocked.Increment(ref refreshGeneration);
+                    Trace(trace, refresh: "flush");
                     var result = lake.Flush(now);
+                    Trace(trace, refresh: "compact");
                     lake.CompactSealedHours(now);
+                    Trace(trace, refresh: "retention");
                     retention?.Run(now, lake.DurableOffsets);
+                    Trace(trace, refresh: "idle");
                     Interlocked.Increment(ref refreshGeneration);
                     lock (refreshes)
                     {
@@ -101,7 +114,9 @@ internal static class SoakBenchmark
                 }
                 var generation = Interlocked.Read(ref refreshGeneration);
                 var commit = Stopwatch.StartNew();
+                Trace(trace, ingest: "write");
                 store.Write(batch);
+                Trace(trace, ingest: "decode");
                 var commitMs = commit.Elapsed.TotalMilliseconds;
                 commits.Add(commitMs);
                 (generation % 2 == 1 || Interlocked.Read(ref refreshGeneration) != generation ? overlapped : alone).Add(commitMs);
@@ -122,7 +137,7 @@ internal static class SoakBenchmark
                         refresh = lastRefresh;
                     }
                     var rows = Count(store.Connection, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM validations) + (SELECT count(*) FROM quarantine)");
-                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Environment.WorkingSet),8} | {Format.MiB(Measure.PeakRssBytes()),12}");
+                    Console.WriteLine($"{total,9:N0} | {(total - (nextReport - reportEvery)) / elapsed.TotalSeconds,8:N0} | {Percentile(commits, 0.99),13:F1} | {commits[^1],13:F1} | {refresh.Rows,12:N0} | {refresh.Elapsed.TotalMilliseconds,10:F0} | {rows,14:N0} | {Format.MiB(FileSize(db) + FileSize(db + ".wal")),10} | {Format.MiB(FolderSize(lakeRoot)),8} | {Format.MiB(Count(store.Connection, "SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()")),14} | {Format.MiB(Environment.WorkingSet),8} | {Format.MiB(Measure.PeakRssBytes()),12}");
                     commits.Clear();
                     if (peakAtMillion == 0 && total >= Math.Min(1_000_000, events))
                     {
@@ -135,6 +150,7 @@ internal static class SoakBenchmark
             Volatile.Write(ref done, true);
             due.Release();
             refresher.Wait();
+            trace?.Dispose(); // the check below reads the whole lake: not the worker's memory
 
             List<(long Stored, LakeFlushResult Result)> all;
             lock (refreshes)
@@ -180,6 +196,22 @@ internal static class SoakBenchmark
         return reader;
     }
 
+    private static void Trace(MemoryTrace? trace, string? ingest = null, string? refresh = null)
+    {
+        if (trace is not null)
+        {
+            trace.Ingest = ingest ?? trace.Ingest;
+            trace.Refresh = refresh ?? trace.Refresh;
+        }
+    }
+
+    private static string Text(DuckDBConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+
     private static long Count(DuckDBConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
@@ -198,19 +230,21 @@ internal static class SoakBenchmark
 }
 
 /// <summary>The soak benchmark's own options, taken out of the command line before the shared parser sees it.</summary>
-internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay)
+internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay, int? MemoryLimitMiB, bool TraceMemory)
 {
     public static SoakArguments Extract(ref string[] args)
     {
         if (args.Length == 0 || args[0] != "soak")
         {
-            return new SoakArguments(null, 1, 200_000, 1_000_000, 2_400_000);
+            return new SoakArguments(null, 1, 200_000, 1_000_000, 2_400_000, null, false);
         }
         var input = args;
         var rest = new List<string>();
         long? events = null;
         int retention = 1;
         long refresh = 200_000, report = 1_000_000, perDay = 2_400_000;
+        int? memoryLimit = null;
+        var traceMemory = false;
         for (var i = 0; i < input.Length; i++)
         {
             long Value() => i + 1 < input.Length
@@ -235,16 +269,22 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
                 case "--events-per-day":
                     perDay = Value();
                     break;
+                case "--memory-limit-mib":
+                    memoryLimit = (int)Value();
+                    break;
+                case "--trace-memory":
+                    traceMemory = true;
+                    break;
                 default:
                     rest.Add(input[i]);
                     break;
             }
         }
-        if (refresh < 1 || report < 1 || retention < 0 || perDay < 1)
+        if (refresh < 1 || report < 1 || retention < 0 || perDay < 1 || memoryLimit < 0)
         {
-            throw new ArgumentException("--refresh-every, --report and --events-per-day must be >= 1, --retention-days >= 0");
+            throw new ArgumentException("--refresh-every, --report and --events-per-day must be >= 1, --retention-days and --memory-limit-mib >= 0");
         }
         args = rest.ToArray();
-        return new SoakArguments(events, retention, refresh, report, perDay);
+        return new SoakArguments(events, retention, refresh, report, perDay, memoryLimit, traceMemory);
     }
 }

@@ -113,6 +113,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             return ValidateOptionsResult.Fail("Storage:SnapshotIntervalSeconds must be >= 0 (0 disables the analyst snapshot)");
         }
+        if (options.DatabaseMemoryLimitMiB is not 0 and (< StorageOptions.MinimumDatabaseMemoryLimitMiB or > 16 * 1024 * 1024))
+        {
+            return ValidateOptionsResult.Fail($"Storage:DatabaseMemoryLimitMiB {options.DatabaseMemoryLimitMiB} is out of range: give DuckDB's memory limit in MiB, at least {StorageOptions.MinimumDatabaseMemoryLimitMiB} (e.g. {StorageOptions.DefaultDatabaseMemoryLimitMiB}), or 0 for DuckDB's own default (80 % of the machine's memory)");
+        }
         return ValidateOptionsResult.Success;
     }
 }

@@ -39,8 +39,10 @@ public sealed class DuckDbEventStore : IDisposable
     /// <summary>Opens (creating if needed) the database file and applies pending migrations from sql/migrations.</summary>
     /// <param name="databasePath">A file path, or <c>:memory:</c>.</param>
     /// <param name="readOnly">Open without taking the write lock (fails while a worker holds it).</param>
+    /// <param name="memoryLimitMiB">DuckDB's memory limit for this database (every connection to it in the process),
+    /// or null to leave DuckDB's default (80 % of the machine's memory).</param>
     /// <exception cref="DuckDBException">The file cannot be opened, e.g. another process holds its lock.</exception>
-    public static DuckDbEventStore Open(string databasePath, bool readOnly = false)
+    public static DuckDbEventStore Open(string databasePath, bool readOnly = false, int? memoryLimitMiB = null)
     {
         if (!readOnly && databasePath != ":memory:")
         {
@@ -55,6 +57,10 @@ public sealed class DuckDbEventStore : IDisposable
         var store = new DuckDbEventStore(connection, databasePath);
         try
         {
+            if (memoryLimitMiB is { } limit)
+            {
+                store.Execute(string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{limit}MiB'"));
+            }
             if (!readOnly)
             {
                 store.Migrate();

@@ -42,6 +42,20 @@ public sealed class StorageOptions
     [Range(0, 36_500)]
     public int RetentionDays { get; set; } = 14;
 
+    /// <summary><c>Storage:DatabaseMemoryLimitMiB</c>: the most memory DuckDB may use for the worker's database (its
+    /// cache of table blocks, rows not yet checkpointed, query state), shared by every connection of the process; beyond
+    /// it DuckDB evicts cached blocks and spills to <c>&lt;db&gt;.tmp/</c>. Default
+    /// <see cref="DefaultDatabaseMemoryLimitMiB"/> (256); 0 leaves DuckDB's own default, 80 % of the machine's
+    /// memory.</summary>
+    public int DatabaseMemoryLimitMiB { get; set; } = DefaultDatabaseMemoryLimitMiB;
+
+    /// <summary>The default of <see cref="DatabaseMemoryLimitMiB"/>: 256 MiB, the cap replay uses too.</summary>
+    public const int DefaultDatabaseMemoryLimitMiB = 256;
+
+    /// <summary>The smallest <see cref="DatabaseMemoryLimitMiB"/> accepted other than 0 (a few of DuckDB's 256 KiB blocks
+    /// per table and query would leave it spilling nearly everything).</summary>
+    public const int MinimumDatabaseMemoryLimitMiB = 64;
+
     /// <summary>The lake folder in effect (explicit, or derived from <see cref="DatabasePath"/>), or null when disabled
     /// or the database is in memory.</summary>
     public string? EffectiveLakePath => LakePath == "" || DatabasePath == ":memory:"
