@@ -31,7 +31,11 @@ internal static class EvaluateBenchmark
         var path = Path.Combine(args.CreateWorkDirectory("loganalytics-evaluate"), "evaluate.duckdb");
         try
         {
-            using var store = DuckDbEventStore.Open(path);
+            // --set Storage:DatabaseMemoryLimitMiB=N runs the evaluation under the worker's DuckDB memory cap.
+            int? limit = args.Settings.TryGetValue("Storage:DatabaseMemoryLimitMiB", out var mib) && int.Parse(mib, System.Globalization.CultureInfo.InvariantCulture) > 0
+                ? int.Parse(mib, System.Globalization.CultureInfo.InvariantCulture)
+                : null;
+            using var store = DuckDbEventStore.Open(path, memoryLimitMiB: limit);
             long offset = 0;
             for (var written = 0L; written < args.Events;)
             {

@@ -32,15 +32,15 @@ public sealed class DatabaseMemoryLimitTests : IDisposable
     }
 
     [Fact]
-    public void The_worker_store_runs_with_256_MiB_by_default_on_every_connection()
+    public void The_worker_store_runs_with_128_MiB_by_default_on_every_connection()
     {
         using var services = Services();
         var provider = services.GetRequiredService<EventStoreProvider>();
 
-        Assert.Equal(256, services.GetRequiredService<IOptions<StorageOptions>>().Value.DatabaseMemoryLimitMiB);
-        Assert.Equal("256.0 MiB", Setting(provider.Store.Connection, "SELECT current_setting('memory_limit')"));
+        Assert.Equal(128, services.GetRequiredService<IOptions<StorageOptions>>().Value.DatabaseMemoryLimitMiB);
+        Assert.Equal("128.0 MiB", Setting(provider.Store.Connection, "SELECT current_setting('memory_limit')"));
         using var lakeConnection = provider.OpenConnection(); // the lake and retention's connection: the same instance
-        Assert.Equal("256.0 MiB", Setting(lakeConnection, "SELECT current_setting('memory_limit')"));
+        Assert.Equal("128.0 MiB", Setting(lakeConnection, "SELECT current_setting('memory_limit')"));
     }
 
     [Fact]
