@@ -44,13 +44,13 @@ internal static class ReplayBenchmark
             ReplayTimings timings;
             string writeTimings;
             TimeSpan replayCpu;
-            int gcs;
+            GcSnapshot gc;
             string threads;
             using (var sampler = new WorkingSetSampler())
             {
                 var threads0 = ThreadCpu.Snapshot();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-                var gc0 = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+                var gc0 = GcSnapshot.Take();
                 var watch = Stopwatch.StartNew();
                 using (var store = DuckDbEventStore.Open(replayDb))
                 {
@@ -64,11 +64,11 @@ internal static class ReplayBenchmark
                 replayTime = watch.Elapsed;
                 replayCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
                 threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
-                gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gc0;
+                gc = GcSnapshot.Take() - gc0;
                 peak = sampler.PeakBytes;
             }
             Console.WriteLine($"replay      {result.Stored:N0} stored, {result.Quarantined:N0} quarantined in {replayTime.TotalSeconds:F2} s = {Format.Rate(args.Events, replayTime)} events/s, peak working set {Format.MiB(peak)} MiB");
-            Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average), {gcs} GCs (gen2 {GC.CollectionCount(2)}), GC pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s since start");
+            Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average); gc {gc.Describe(args.Events)}");
             Console.WriteLine($"  cpu/event {replayCpu.TotalSeconds * 1e6 / args.Events:F1} µs; threads {threads} (the writer is the main thread, decoding runs on .NET TP Workers)");
             Console.WriteLine($"  sections  {timings}");
             Console.WriteLine($"  store     {writeTimings}");

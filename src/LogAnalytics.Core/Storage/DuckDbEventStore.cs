@@ -59,7 +59,7 @@ public sealed class DuckDbEventStore : IDisposable
         {
             if (memoryLimitMiB is { } limit)
             {
-                store.Execute(string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{limit}MiB'"));
+                store.SetMemoryLimit(limit);
             }
             if (!readOnly)
             {
@@ -73,6 +73,9 @@ public sealed class DuckDbEventStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>Sets DuckDB's memory limit for this database (every connection to it in the process), in MiB.</summary>
+    public void SetMemoryLimit(int mebibytes) => Execute(string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{mebibytes}MiB'"));
 
     /// <summary>The schema version in the file (the highest applied migration).</summary>
     public int SchemaVersion() => Convert.ToInt32(Scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"), CultureInfo.InvariantCulture);

@@ -71,6 +71,7 @@ internal sealed class IngestionPipeline : IDisposable
         _idle = idle;
         _timings = statistics.Pipeline;
         ChunkSize = Math.Clamp(batchMaxEvents, 1, 1024);
+        Capacity = Math.Clamp(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), 4, 256);
         _queue = new BlockingCollection<Step>(_pending);
         _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
     }
@@ -104,7 +105,7 @@ internal sealed class IngestionPipeline : IDisposable
     /// one being written, one being decoded and assembled. (A deeper queue, a backlog batch's worth, was measured
     /// slower: more decode tasks at once on two cores cost more CPU than they overlap.) <see cref="QueueMaxBytes"/>
     /// bounds the same queue by message bytes.</summary>
-    public int Capacity => Math.Clamp(2 * (int)Math.Ceiling(_batchMaxEvents / (double)ChunkSize), 4, 256);
+    public int Capacity { get; }
 
     /// <summary>Message bytes queued at most (besides the batch being assembled or written); a chunk is always let in
     /// when the queue is empty, so one chunk of huge messages still moves. Default 64 MiB.</summary>

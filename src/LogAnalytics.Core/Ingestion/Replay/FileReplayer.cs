@@ -67,9 +67,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         {
             // DuckDB caches written blocks up to 80 % of the machine's memory by default; a file of huge lines (whose
             // quarantined bytes are kept) would make that cache, not the replay, the process's largest part.
-            using var command = store.Connection.CreateCommand();
-            command.CommandText = $"SET memory_limit = '{limit}MB'";
-            command.ExecuteNonQuery();
+            store.SetMemoryLimit(limit);
         }
         var source = "file:" + ContentHash(path);
         var alreadyStored = store.LoadOffsets(source).GetValueOrDefault(0, 0);
