@@ -27,7 +27,7 @@ try
         "evaluate" => EvaluateBenchmark.Run(parsed),
         "hostile" => HostileBenchmark.Run(parsed),
         "scale" => ScaleBenchmark.Run(parsed),
-        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay, soak.MemoryLimitMiB, soak.TraceMemory),
+        "soak" => SoakBenchmark.Run(parsed, soak.Events ?? 20_000_000, soak.RetentionDays, soak.RefreshEvery, soak.ReportEvery, soak.EventsPerDay, soak.MemoryLimitMiB, soak.TraceMemory, soak.CheckpointThresholdMiB),
         _ => Usage(),
     };
 }

@@ -19,14 +19,15 @@ namespace LogAnalytics.Benchmarks;
 /// DuckDB, DuckDB file size, lake size and the process's RSS. No stage is announced, so no open experiment window
 /// holds data back (see RetentionTests for that case). The store and the lake's connection are opened by
 /// <see cref="EventStoreProvider"/> from <see cref="StorageOptions"/> like the worker's, so DuckDB runs with the worker's
-/// <c>Storage:DatabaseMemoryLimitMiB</c> (<c>--memory-limit-mib</c> overrides it; 0 is DuckDB's own default).
+/// <c>Storage:DatabaseMemoryLimitMiB</c> (<c>--memory-limit-mib</c> overrides it; 0 is DuckDB's own default) and
+/// <c>Storage:CheckpointThresholdMiB</c> (<c>--checkpoint-threshold-mib</c>; 0 is DuckDB's own 16 MiB).
 /// </summary>
 internal static class SoakBenchmark
 {
     private const int BatchEvents = 5_000;
     private static readonly string[] Partitions = ["router-logs"];
 
-    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay, int? memoryLimitMiB, bool traceMemory)
+    public static int Run(BenchmarkArguments args, long events, int retentionDays, long refreshEvery, long reportEvery, double eventsPerDay, int? memoryLimitMiB, bool traceMemory, int? checkpointThresholdMiB)
     {
         var dir = args.CreateWorkDirectory("loganalytics-soak-bench");
         var db = Path.Combine(dir, "soak.duckdb");
@@ -36,10 +37,11 @@ internal static class SoakBenchmark
             // The worker's own code path and defaults: the same options class, the same provider, the same second connection.
             var storage = new StorageOptions { DatabasePath = db, RetentionDays = retentionDays };
             storage.DatabaseMemoryLimitMiB = memoryLimitMiB ?? storage.DatabaseMemoryLimitMiB;
+            storage.CheckpointThresholdMiB = checkpointThresholdMiB ?? storage.CheckpointThresholdMiB;
             using var provider = new EventStoreProvider(Options.Create(storage));
             var store = provider.Store;
             using var lakeConnection = provider.OpenConnection();
-            Console.WriteLine($"soak benchmark: {events:N0} events at {eventsPerDay:N0}/day of event time ({events / eventsPerDay:F1} days), retention {retentionDays} d (0 = off), lake refresh every {refreshEvery:N0} events, DuckDB memory limit {Text(store.Connection, "SELECT current_setting('memory_limit')")} (Storage:DatabaseMemoryLimitMiB {storage.DatabaseMemoryLimitMiB}), {Environment.ProcessorCount} cores, files in {dir}");
+            Console.WriteLine($"soak benchmark: {events:N0} events at {eventsPerDay:N0}/day of event time ({events / eventsPerDay:F1} days), retention {retentionDays} d (0 = off), lake refresh every {refreshEvery:N0} events, DuckDB memory limit {Text(store.Connection, "SELECT current_setting('memory_limit')")} (Storage:DatabaseMemoryLimitMiB {storage.DatabaseMemoryLimitMiB}), checkpoint threshold {Text(store.Connection, "SELECT current_setting('checkpoint_threshold')")} (Storage:CheckpointThresholdMiB {storage.CheckpointThresholdMiB}), {Environment.ProcessorCount} cores, files in {dir}");
             Console.WriteLine("  events  | events/s | commit p99 ms | commit max ms | refresh rows | refresh ms | rows in DuckDB | DuckDB MiB | lake MiB | DuckDB mem MiB |  RSS MiB | peak RSS MiB");
             var lake = new LakeWriter(lakeConnection, lakeRoot, TimeSpan.FromMinutes(1));
             lake.Recover();
@@ -230,7 +232,7 @@ internal static class SoakBenchmark
 }
 
 /// <summary>The soak benchmark's own options, taken out of the command line before the shared parser sees it.</summary>
-internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay, int? MemoryLimitMiB, bool TraceMemory)
+internal sealed record SoakArguments(long? Events, int RetentionDays, long RefreshEvery, long ReportEvery, double EventsPerDay, int? MemoryLimitMiB, bool TraceMemory, int? CheckpointThresholdMiB = null)
 {
     public static SoakArguments Extract(ref string[] args)
     {
@@ -244,6 +246,7 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
         int retention = 1;
         long refresh = 200_000, report = 1_000_000, perDay = 2_400_000;
         int? memoryLimit = null;
+        int? checkpointThreshold = null;
         var traceMemory = false;
         for (var i = 0; i < input.Length; i++)
         {
@@ -272,6 +275,9 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
                 case "--memory-limit-mib":
                     memoryLimit = (int)Value();
                     break;
+                case "--checkpoint-threshold-mib":
+                    checkpointThreshold = (int)Value();
+                    break;
                 case "--trace-memory":
                     traceMemory = true;
                     break;
@@ -280,11 +286,11 @@ internal sealed record SoakArguments(long? Events, int RetentionDays, long Refre
                     break;
             }
         }
-        if (refresh < 1 || report < 1 || retention < 0 || perDay < 1 || memoryLimit < 0)
+        if (refresh < 1 || report < 1 || retention < 0 || perDay < 1 || memoryLimit < 0 || checkpointThreshold < 0)
         {
-            throw new ArgumentException("--refresh-every, --report and --events-per-day must be >= 1, --retention-days and --memory-limit-mib >= 0");
+            throw new ArgumentException("--refresh-every, --report and --events-per-day must be >= 1, --retention-days, --memory-limit-mib and --checkpoint-threshold-mib >= 0");
         }
         args = rest.ToArray();
-        return new SoakArguments(events, retention, refresh, report, perDay, memoryLimit, traceMemory);
+        return new SoakArguments(events, retention, refresh, report, perDay, memoryLimit, traceMemory, checkpointThreshold);
     }
 }

@@ -45,6 +45,7 @@ internal static class ReplayCommand
             return ConfigOption.UsageError;
         }
         IngestionOptions ingestion;
+        int checkpointThreshold;
         PriceBook prices;
         ExperimentsOptions experiments;
         try
@@ -53,6 +54,13 @@ internal static class ReplayCommand
             AppHost.Configure(configuration, configFile);
             var built = configuration.Build();
             ingestion = built.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+            checkpointThreshold = (built.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions()).CheckpointThresholdMiB;
+            const int replayMemory = FileReplayer.DefaultDatabaseMemoryLimitMiB;
+            if (checkpointThreshold < 0 || checkpointThreshold > replayMemory / 2)
+            {
+                Console.Error.WriteLine($"loganalytics replay: configuration error: Storage:CheckpointThresholdMiB {checkpointThreshold} is out of range: replay runs DuckDB with {replayMemory} MiB, so give at most {replayMemory / 2} MiB (e.g. {StorageOptions.DefaultCheckpointThresholdMiB}), or 0 for DuckDB's own default (16 MiB)");
+                return ConfigOption.UsageError;
+            }
             experiments = built.GetSection(ExperimentsOptions.SectionName).Get<ExperimentsOptions>() ?? new ExperimentsOptions();
             shortcut.Apply(experiments);
             var pricing = built.GetSection(PricingOptions.SectionName).Get<PricingOptions>() ?? new PricingOptions();
@@ -75,7 +83,7 @@ internal static class ReplayCommand
         DuckDbEventStore store;
         try
         {
-            store = DuckDbEventStore.Open(dbPath);
+            store = DuckDbEventStore.Open(dbPath, checkpointThresholdMiB: checkpointThreshold);
         }
         catch (Exception ex)
         {

@@ -117,6 +117,14 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             return ValidateOptionsResult.Fail($"Storage:DatabaseMemoryLimitMiB {options.DatabaseMemoryLimitMiB} is out of range: give DuckDB's memory limit in MiB, at least {StorageOptions.MinimumDatabaseMemoryLimitMiB} (e.g. {StorageOptions.DefaultDatabaseMemoryLimitMiB}), or 0 for DuckDB's own default (80 % of the machine's memory)");
         }
+        if (options.CheckpointThresholdMiB is < 0 or > 64 * 1024)
+        {
+            return ValidateOptionsResult.Fail($"Storage:CheckpointThresholdMiB {options.CheckpointThresholdMiB} is out of range: give the write-ahead log size at which DuckDB checkpoints in MiB (e.g. {StorageOptions.DefaultCheckpointThresholdMiB}), or 0 for DuckDB's own default (16 MiB)");
+        }
+        if (options.DatabaseMemoryLimitMiB > 0 && options.CheckpointThresholdMiB > options.DatabaseMemoryLimitMiB / 2)
+        {
+            return ValidateOptionsResult.Fail($"Storage:CheckpointThresholdMiB {options.CheckpointThresholdMiB} is more than half of Storage:DatabaseMemoryLimitMiB {options.DatabaseMemoryLimitMiB}: rows not yet checkpointed are held in DuckDB's memory, so lower the threshold to at most {options.DatabaseMemoryLimitMiB / 2} or raise the memory limit");
+        }
         return ValidateOptionsResult.Success;
     }
 }

@@ -41,8 +41,11 @@ public sealed class DuckDbEventStore : IDisposable
     /// <param name="readOnly">Open without taking the write lock (fails while a worker holds it).</param>
     /// <param name="memoryLimitMiB">DuckDB's memory limit for this database (every connection to it in the process),
     /// or null to leave DuckDB's default (80 % of the machine's memory).</param>
+    /// <param name="checkpointThresholdMiB">How much write-ahead log DuckDB lets grow before it checkpoints, in MiB
+    /// (<c>Storage:CheckpointThresholdMiB</c>), or 0 to leave DuckDB's default (16 MiB); ignored when read-only.</param>
     /// <exception cref="DuckDBException">The file cannot be opened, e.g. another process holds its lock.</exception>
-    public static DuckDbEventStore Open(string databasePath, bool readOnly = false, int? memoryLimitMiB = null)
+    public static DuckDbEventStore Open(string databasePath, bool readOnly = false, int? memoryLimitMiB = null,
+        int checkpointThresholdMiB = StorageOptions.DefaultCheckpointThresholdMiB)
     {
         if (!readOnly && databasePath != ":memory:")
         {
@@ -61,6 +64,10 @@ public sealed class DuckDbEventStore : IDisposable
             {
                 store.SetMemoryLimit(limit);
             }
+            if (!readOnly && checkpointThresholdMiB > 0)
+            {
+                store.SetCheckpointThreshold(checkpointThresholdMiB);
+            }
             if (!readOnly)
             {
                 store.Migrate();
@@ -76,6 +83,9 @@ public sealed class DuckDbEventStore : IDisposable
 
     /// <summary>Sets DuckDB's memory limit for this database (every connection to it in the process), in MiB.</summary>
     public void SetMemoryLimit(int mebibytes) => Execute(string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{mebibytes}MiB'"));
+
+    /// <summary>Sets how much write-ahead log DuckDB lets grow before it checkpoints this database, in MiB.</summary>
+    public void SetCheckpointThreshold(int mebibytes) => Execute(string.Create(CultureInfo.InvariantCulture, $"SET checkpoint_threshold = '{mebibytes}MiB'"));
 
     /// <summary>The schema version in the file (the highest applied migration).</summary>
     public int SchemaVersion() => Convert.ToInt32(Scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"), CultureInfo.InvariantCulture);

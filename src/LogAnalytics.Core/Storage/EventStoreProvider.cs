@@ -3,12 +3,13 @@ using Microsoft.Extensions.Options;
 namespace LogAnalytics.Storage;
 
 /// <summary>Owns the process's one writable <see cref="DuckDbEventStore"/>, opened on first use (after options
-/// validation) with DuckDB's memory limit set to <c>Storage:DatabaseMemoryLimitMiB</c> (for every connection of the
-/// process), and closed with the host.</summary>
+/// validation) with DuckDB's memory limit set to <c>Storage:DatabaseMemoryLimitMiB</c> and its checkpoint threshold to
+/// <c>Storage:CheckpointThresholdMiB</c> (for every connection of the process), and closed with the host.</summary>
 public sealed class EventStoreProvider(IOptions<StorageOptions> options) : IDisposable
 {
     private readonly Lazy<DuckDbEventStore> _store = new(() => DuckDbEventStore.Open(options.Value.DatabasePath,
-        memoryLimitMiB: options.Value.DatabaseMemoryLimitMiB is > 0 and var limit ? limit : null));
+        memoryLimitMiB: options.Value.DatabaseMemoryLimitMiB is > 0 and var limit ? limit : null,
+        checkpointThresholdMiB: options.Value.CheckpointThresholdMiB));
 
     /// <summary>True once the store is open (and therefore migrated).</summary>
     public bool IsOpen => _store.IsValueCreated;

@@ -50,8 +50,11 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     public int BatchBytes { get; init; } = 32 << 20;
 
     /// <summary>DuckDB's memory limit in MiB while replaying (its cache of written blocks), or null to leave the
-    /// connection's setting alone. Default 256.</summary>
-    public int? DatabaseMemoryLimit { get; init; } = 256;
+    /// connection's setting alone. Default <see cref="DefaultDatabaseMemoryLimitMiB"/>.</summary>
+    public int? DatabaseMemoryLimit { get; init; } = DefaultDatabaseMemoryLimitMiB;
+
+    /// <summary>The default of <see cref="DatabaseMemoryLimit"/>: 256 MiB.</summary>
+    public const int DefaultDatabaseMemoryLimitMiB = 256;
 
     /// <summary>Replays one file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
