@@ -42,12 +42,20 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     /// <summary>Where the last <see cref="Replay"/> spent its time (for benchmarks and profiling).</summary>
     internal ReplayTimings LastTimings { get; private set; } = new();
 
-    /// <summary>Lines per transaction. Default 100,000.</summary>
-    public int BatchLines { get; init; } = 100_000;
+    /// <summary>Lines per transaction. Default <see cref="DefaultBatchLines"/>.</summary>
+    public int BatchLines { get; init; } = DefaultBatchLines;
+
+    /// <summary>The default of <see cref="BatchLines"/>: 245,760, two of DuckDB's row groups (122,880 rows). A
+    /// transaction that fills whole row groups has DuckDB compress them straight into the file while they are appended,
+    /// so its commit writes next to nothing to the log and sets off no checkpoint; with 100,000 lines every commit wrote
+    /// its rows to the log and a checkpoint compressed them again (README, Benchmarks: "Replay in whole row
+    /// groups").</summary>
+    public const int DefaultBatchLines = 2 * 122_880;
 
     /// <summary>Bytes of lines per transaction: a block ends at whichever of <see cref="BatchLines"/> and this comes
-    /// first, so a file of huge lines cannot fill memory. Default 32 MiB.</summary>
-    public int BatchBytes { get; init; } = 32 << 20;
+    /// first, so a file of huge lines cannot fill memory. Default 128 MiB (room for <see cref="DefaultBatchLines"/> of
+    /// the usual router event of about 400 bytes).</summary>
+    public int BatchBytes { get; init; } = 128 << 20;
 
     /// <summary>DuckDB's memory limit in MiB while replaying (its cache of written blocks), or null to leave the
     /// connection's setting alone. Default <see cref="DefaultDatabaseMemoryLimitMiB"/>.</summary>
@@ -171,8 +179,10 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             if ((block.Count >= BatchLines || block.Bytes >= BatchBytes) && !partials.HasPending)
             {
                 Hand(Decode(source, block, lineNumber));
-                // The next block starts with room for as many bytes as this one needed.
-                block = new LineBlock(BatchLines, block.Bytes);
+                // Decoding copied out everything the batch keeps (rows, and a rejected line's bytes), so the next block
+                // reuses this one's buffers: a new 100 MB array per block would leave the large object heap, and the
+                // process's memory, holding several of them until a full collection.
+                block.Clear();
             }
         }
         partials.ReleaseAll(released);
@@ -311,6 +321,13 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         }
 
         public ReadOnlySpan<byte> Line(int index) => _data.AsSpan(_starts[index], _lengths[index]);
+
+        /// <summary>Empties the block, keeping its buffers for the next lines.</summary>
+        public void Clear()
+        {
+            Count = 0;
+            Bytes = 0;
+        }
 
         public long LineNumber(int index) => _numbers[index];
     }

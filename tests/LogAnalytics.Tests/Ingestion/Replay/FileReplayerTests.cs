@@ -51,6 +51,39 @@ public sealed class FileReplayerTests : IDisposable
         Assert.Equal(5_000, Count(store, "SELECT count(DISTINCT source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM validations UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
     }
 
+    /// <summary>The reader reuses one block's buffers for the next: rows and quarantined bytes stored from many small
+    /// blocks (each overwriting the last one's lines) equal those stored from one block holding the whole file.</summary>
+    [Fact]
+    public void Blocks_of_any_size_store_the_same_rows_and_quarantined_bytes()
+    {
+        var path = WriteSynthetic("blocks.ndjson", 4_000, malformed: 0.05, seed: 11);
+        var manyDb = Path.Combine(_dir, "many.duckdb");
+        var oneDb = Path.Combine(_dir, "one.duckdb");
+        using (var many = DuckDbEventStore.Open(manyDb))
+        {
+            Assert.Equal(4_000, new FileReplayer(many, new EventDecoder()) { BatchLines = 7 }.Replay(path).Lines);
+        }
+        using (var one = DuckDbEventStore.Open(oneDb))
+        {
+            Assert.Equal(4_000, new FileReplayer(one, new EventDecoder()) { BatchLines = 100_000 }.Replay(path).Lines);
+        }
+
+        using var store = DuckDbEventStore.Open(Path.Combine(_dir, "compare.duckdb"));
+        store.Execute($"ATTACH '{manyDb}' AS many (READ_ONLY); ATTACH '{oneDb}' AS one (READ_ONLY)");
+        Assert.InRange(Count(store, "SELECT count(*) FROM one.quarantine WHERE raw IS NOT NULL"), 100, 400);
+        foreach (var (table, columns) in new[]
+        {
+            ("requests", "* EXCLUDE (ingested_at)"),
+            ("validations", "* EXCLUDE (ingested_at)"),
+            ("quarantine", "source_offset, reason, detail, raw"),
+        })
+        {
+            Assert.True(Count(store, $"SELECT count(*) FROM one.{table}") > 0, table);
+            Assert.Equal(0, Count(store, $"SELECT count(*) FROM (SELECT {columns} FROM many.{table} EXCEPT ALL SELECT {columns} FROM one.{table})"));
+            Assert.Equal(0, Count(store, $"SELECT count(*) FROM (SELECT {columns} FROM one.{table} EXCEPT ALL SELECT {columns} FROM many.{table})"));
+        }
+    }
+
     [Fact]
     public void A_replay_resumes_after_the_lines_already_stored()
     {
