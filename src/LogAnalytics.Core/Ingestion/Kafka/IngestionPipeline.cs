@@ -36,6 +36,8 @@ internal sealed class IngestionPipeline : IDisposable
     private readonly Action? _idle;
     private readonly BlockingCollection<Step> _queue;
     private readonly ConcurrentQueue<Step> _pending = new(); // the queue's storage, peeked by the writer
+    private bool _lastChunkFull; // writer thread only
+    private long _lastChunkAt; // writer thread only
 
     // The bound on queued chunks (count and message bytes), kept beside the queue: control steps are never bounded.
     private readonly object _room = new();
@@ -86,17 +88,20 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>How large a batch may grow while decoded chunks are already waiting behind it (the consumer is ahead of
     /// the writer): DuckDB stores a row for about half the CPU in a transaction of 100,000 rows as in one of 5,000, so
     /// under a backlog fewer, larger transactions carry more rows per second. With light traffic nothing waits and
-    /// batches keep <c>Ingestion:BatchMaxEvents</c> / <c>Ingestion:BatchMaxDelayMs</c>. Default 131,072 (a little more
-    /// than one DuckDB row group).</summary>
-    public int BacklogBatchMaxEvents { get; init; } = 131_072;
+    /// batches keep <c>Ingestion:BatchMaxEvents</c> / <c>Ingestion:BatchMaxDelayMs</c>. Default 245,760: two DuckDB row
+    /// groups, which DuckDB compresses straight into the file while they are appended, so such a commit writes next to
+    /// nothing to the log and sets off no checkpoint (131,072, a little more than one row group, left a partial row
+    /// group to be compressed again by every commit).</summary>
+    public int BacklogBatchMaxEvents { get; init; } = 2 * 122_880;
 
     /// <summary>How old a batch may grow under a backlog (see <see cref="BacklogBatchMaxEvents"/>); never less than
     /// <c>Ingestion:BatchMaxDelayMs</c>. Default 2 s.</summary>
     public TimeSpan BacklogBatchMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Message bytes after which a batch is written whatever its count (a batch of large events, e.g. near
-    /// <c>Ingestion:MaxMessageBytes</c> each, must not hold gigabytes while it grows). Default 64 MiB.</summary>
-    public long BatchMaxBytes { get; init; } = 64L << 20;
+    /// <c>Ingestion:MaxMessageBytes</c> each, must not hold gigabytes while it grows). Default 128 MiB (room for a
+    /// backlog batch of the usual router event of about 400 bytes).</summary>
+    public long BatchMaxBytes { get; init; } = 128L << 20;
 
     /// <summary>Messages per chunk (one decode task).</summary>
     public int ChunkSize { get; }
@@ -319,6 +324,12 @@ internal sealed class IngestionPipeline : IDisposable
             while (true)
             {
                 var wait = _batch.Count == 0 ? Timeout.InfiniteTimeSpan : _batchMaxDelay - _batchAge.Elapsed;
+                if (_batch.Count > 0 && BatchDue)
+                {
+                    // Due, but kept for the backlog's next chunk (see GrowUnderBacklog): wait for it no longer than the
+                    // grace after the last one, and not at all once that has passed.
+                    wait = NextChunkGrace - Stopwatch.GetElapsedTime(_lastChunkAt);
+                }
                 if (_batch.Count == 0)
                 {
                     _idle?.Invoke();
@@ -333,7 +344,7 @@ internal sealed class IngestionPipeline : IDisposable
                     {
                         break;
                     }
-                    if (_batch.Count > 0 && _batchAge.Elapsed >= _batchMaxDelay)
+                    if (_batch.Count > 0 && BatchDue && !GrowUnderBacklog())
                     {
                         WriteBatch();
                     }
@@ -343,10 +354,13 @@ internal sealed class IngestionPipeline : IDisposable
                 {
                     case Chunk chunk:
                         Release(chunk);
+                        // A full chunk: the consumer had a chunk's worth of messages at hand, so more are coming.
+                        _lastChunkFull = chunk.Messages.Count >= ChunkSize;
+                        _lastChunkAt = Stopwatch.GetTimestamp();
                         var assembling = Stopwatch.GetTimestamp();
                         Assemble(chunk);
                         _timings.AssembleTicks += Stopwatch.GetTimestamp() - assembling;
-                        if (_batchBytes >= BatchMaxBytes || ((_batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay) && !GrowUnderBacklog()))
+                        if (_batchBytes >= BatchMaxBytes || (BatchDue && !GrowUnderBacklog()))
                         {
                             WriteBatch();
                         }
@@ -379,11 +393,22 @@ internal sealed class IngestionPipeline : IDisposable
         }
     }
 
-    /// <summary>Whether a batch that is due may take the chunks already waiting instead (the writer is behind).</summary>
+    /// <summary>Whether a batch that is due may take more chunks instead: chunks are already waiting (the writer is
+    /// behind), or the last chunk was full (the consumer is working through a backlog, so the next is on its way;
+    /// under light traffic chunks are cut by time and never full).</summary>
     private bool GrowUnderBacklog() =>
-        _pending.TryPeek(out var next) && next is Chunk &&
+        ((_pending.TryPeek(out var next) && next is Chunk) ||
+         (_lastChunkFull && Stopwatch.GetElapsedTime(_lastChunkAt) < NextChunkGrace)) &&
         _batch.Count < BacklogBatchMaxEvents &&
         _batchAge.Elapsed < (BacklogBatchMaxDelay > _batchMaxDelay ? BacklogBatchMaxDelay : _batchMaxDelay);
+
+    /// <summary>Whether the batch is due by <c>Ingestion:BatchMaxEvents</c> or <c>Ingestion:BatchMaxDelayMs</c>.</summary>
+    private bool BatchDue => _batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay;
+
+    /// <summary>How long a due batch waits for the chunk after a full one (the consumer hands a chunk on when full or
+    /// after at most 100 ms, so under a backlog the next comes well within this): the most a batch's write is
+    /// delayed when a full chunk turns out to be the last.</summary>
+    internal TimeSpan NextChunkGrace { get; init; } = TimeSpan.FromMilliseconds(100);
 
     private void Assemble(Chunk chunk)
     {

@@ -166,6 +166,54 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(Expected((0, 0, 50)), StoredPositions());
     }
 
+    /// <summary>A full chunk means the consumer is working through a backlog: a batch that is due waits for the next
+    /// chunk instead of being written at its own size (fewer, larger transactions), within a short grace.</summary>
+    [Fact]
+    public void After_a_full_chunk_a_due_batch_waits_for_the_next_chunk_of_the_backlog()
+    {
+        using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
+            NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10))
+        {
+            BacklogBatchMaxEvents = 1_000,
+            NextChunkGrace = TimeSpan.FromMinutes(5), // far longer than the test: only the chunks decide
+        };
+        Assert.Equal(10, pipeline.ChunkSize);
+        pipeline.Start(consumer: null);
+        pipeline.Post(Range(0, 0, 10)); // full and due, nothing waiting behind it
+        pipeline.Post(Range(0, 10, 10));
+        pipeline.Post(Range(0, 20, 10));
+        pipeline.Flush([]);
+
+        Assert.Equal(1, _statistics.Batches);
+        Assert.Equal(Expected((0, 0, 30)), StoredPositions());
+        Assert.Equal(30, _store.LoadOffsets(Topic)[0]);
+    }
+
+    /// <summary>When the full chunk was the last, the batch is written once the grace has passed, not at
+    /// <c>Ingestion:BatchMaxDelayMs</c> (ten minutes here); a partial chunk (light traffic) is written at once.</summary>
+    [Theory]
+    [InlineData(10)] // full
+    [InlineData(12)] // one full chunk of 10 and a partial one of 2
+    public void A_batch_after_the_last_full_chunk_is_written_after_the_grace(int messages)
+    {
+        using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
+            NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10)) { BacklogBatchMaxEvents = 1_000 };
+        pipeline.Start(consumer: null);
+        pipeline.Post(Range(0, 0, 10));
+        if (messages > 10)
+        {
+            pipeline.Post(Range(0, 10, messages - 10));
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_statistics.Batches == 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Yield();
+        }
+
+        Assert.Equal(Expected((0, 0, messages)), StoredPositions());
+        Assert.Equal(messages, _store.LoadOffsets(Topic)[0]);
+    }
+
     [Fact]
     public async Task The_consumer_waits_while_the_queued_message_bytes_are_at_their_bound()
     {
