@@ -36,7 +36,13 @@ internal static class HostileBenchmark
             ReplayProgress result;
             using (var store = DuckDbEventStore.Open(Path.Combine(dir, "hostile.duckdb")))
             {
-                result = new FileReplayer(store, new EventDecoder()).Replay(path);
+                var replayer = new FileReplayer(store, new EventDecoder());
+                if (args.Settings.TryGetValue("Replay:BatchBytes", out var batchBytes)) // e.g. the earlier 33554432
+                {
+                    replayer = new FileReplayer(store, new EventDecoder()) { BatchBytes = int.Parse(batchBytes, System.Globalization.CultureInfo.InvariantCulture) };
+                }
+                Console.WriteLine($"replay      transactions of at most {replayer.BatchLines:N0} lines and {Format.MiB(replayer.BatchBytes)} MiB of lines");
+                result = replayer.Replay(path);
             }
             Console.WriteLine($"replay      {result.Stored:N0} stored, {result.NotEvents:N0} not events, {result.BrokenEvents:N0} broken events in {watch.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine($"memory      peak working set {Format.MiB(sampler.PeakBytes)} MiB (after generating the file: {Format.MiB(before)} MiB)");

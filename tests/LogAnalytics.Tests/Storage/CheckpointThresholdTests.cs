@@ -15,21 +15,10 @@ public sealed class CheckpointThresholdTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("la-checkpoint-").FullName;
 
-    private ServiceProvider Services(string file, params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new[] { ("Storage:DatabasePath", Path.Combine(_dir, file)) }.Concat(settings)
-                .Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)))
-            .Build();
-        return new ServiceCollection().AddLogAnalyticsStorage(configuration).BuildServiceProvider();
-    }
+    private ServiceProvider Services(string file, params (string Key, string Value)[] settings) =>
+        StorageSettings.Services(Path.Combine(_dir, file), settings);
 
-    private static string Scalar(DuckDB.NET.Data.DuckDBConnection connection, string sql)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture)!;
-    }
+    private static string Scalar(DuckDB.NET.Data.DuckDBConnection connection, string sql) => StorageSettings.Scalar(connection, sql);
 
     private static string DuckDbDefault()
     {

@@ -15,21 +15,10 @@ public sealed class DatabaseMemoryLimitTests : IDisposable
 
     private ServiceProvider Services(params (string Key, string Value)[] settings) => Services("w.duckdb", settings);
 
-    private ServiceProvider Services(string file, params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new[] { ("Storage:DatabasePath", Path.Combine(_dir, file)) }.Concat(settings)
-                .Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)))
-            .Build();
-        return new ServiceCollection().AddLogAnalyticsStorage(configuration).BuildServiceProvider();
-    }
+    private ServiceProvider Services(string file, params (string Key, string Value)[] settings) =>
+        StorageSettings.Services(Path.Combine(_dir, file), settings);
 
-    private static string Setting(DuckDB.NET.Data.DuckDBConnection connection, string sql)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
-    }
+    private static string Setting(DuckDB.NET.Data.DuckDBConnection connection, string sql) => StorageSettings.Scalar(connection, sql);
 
     [Fact]
     public void The_worker_store_runs_with_128_MiB_by_default_on_every_connection()

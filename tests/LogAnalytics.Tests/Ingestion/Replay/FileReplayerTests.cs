@@ -84,6 +84,27 @@ public sealed class FileReplayerTests : IDisposable
         }
     }
 
+    /// <summary>Lines over 64 KiB end a block at <see cref="FileReplayer.BatchLongLineBytes"/> of them, whatever
+    /// <see cref="FileReplayer.BatchBytes"/> allows (their kept bytes would otherwise pile up in large blocks).</summary>
+    [Theory]
+    [InlineData(250 << 10, new long[] { 3, 6, 9, 9, 9 })] // three 100 KiB lines pass 250 KiB: a transaction each three (and the
+                                                           // file's end, with nothing left, one more)
+    [InlineData(32 << 20, new long[] { 9, 9 })]        // the default: all nine in one
+    public void Long_lines_end_a_block_at_their_own_byte_bound(int longLineBytes, long[] linesAtEachReport)
+    {
+        var path = Path.Combine(_dir, "long-lines.ndjson");
+        File.WriteAllLines(path, Enumerable.Range(0, 9).Select(i =>
+            $$"""{"timestamp":"2026-11-24T10:00:00Z","endpoint":"legacy","status_code":200,"latency_ms":{{i}},"note":"{{new string('x', 100 << 10)}}"}"""));
+        using var store = DuckDbEventStore.Open(Db);
+        var reports = new List<long>();
+
+        var result = new FileReplayer(store, new EventDecoder()) { BatchLongLineBytes = longLineBytes }
+            .Replay(path, new InlineProgress(p => reports.Add(p.Lines)));
+
+        Assert.Equal(9, result.Stored);
+        Assert.Equal(linesAtEachReport, reports);
+    }
+
     [Fact]
     public void A_replay_resumes_after_the_lines_already_stored()
     {
