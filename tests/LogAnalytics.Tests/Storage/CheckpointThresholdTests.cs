@@ -1,8 +1,6 @@
 using System.Globalization;
-using LogAnalytics.Hosting;
 using LogAnalytics.Storage;
 using LogAnalytics.Tests.Cli;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

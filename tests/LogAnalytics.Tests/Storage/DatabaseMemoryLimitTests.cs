@@ -1,7 +1,5 @@
-using LogAnalytics.Hosting;
 using LogAnalytics.Storage;
 using LogAnalytics.Tests.Cli;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
