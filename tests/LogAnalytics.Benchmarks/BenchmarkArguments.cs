@@ -73,6 +73,23 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
     }
 
     /// <summary>A fresh folder for this run's files.</summary>
+    /// <summary>A replayer with the product's defaults, or the transaction size given by <c>--batch-lines N</c> and
+    /// <c>--set Replay:BatchBytes=N</c> (e.g. the earlier defaults, <c>--batch-lines 100000 --set
+    /// Replay:BatchBytes=33554432</c>); prints the size it uses.</summary>
+    public Ingestion.Replay.FileReplayer CreateReplayer(Storage.DuckDbEventStore store)
+    {
+        var defaults = new Ingestion.Replay.FileReplayer(store, new Ingestion.Decoding.EventDecoder());
+        var replayer = new Ingestion.Replay.FileReplayer(store, new Ingestion.Decoding.EventDecoder())
+        {
+            BatchLines = BatchLines ?? defaults.BatchLines,
+            BatchBytes = Settings.TryGetValue("Replay:BatchBytes", out var batchBytes)
+                ? int.Parse(batchBytes, CultureInfo.InvariantCulture)
+                : defaults.BatchBytes,
+        };
+        Console.WriteLine($"replay      transactions of at most {replayer.BatchLines:N0} lines and {Format.MiB(replayer.BatchBytes)} MiB of lines");
+        return replayer;
+    }
+
     public string CreateWorkDirectory(string prefix)
     {
         var root = Directory ?? Path.GetTempPath();

@@ -36,12 +36,7 @@ internal static class HostileBenchmark
             ReplayProgress result;
             using (var store = DuckDbEventStore.Open(Path.Combine(dir, "hostile.duckdb")))
             {
-                var replayer = new FileReplayer(store, new EventDecoder());
-                if (args.Settings.TryGetValue("Replay:BatchBytes", out var batchBytes)) // e.g. the earlier 33554432
-                {
-                    replayer = new FileReplayer(store, new EventDecoder()) { BatchBytes = int.Parse(batchBytes, System.Globalization.CultureInfo.InvariantCulture) };
-                }
-                Console.WriteLine($"replay      transactions of at most {replayer.BatchLines:N0} lines and {Format.MiB(replayer.BatchBytes)} MiB of lines");
+                var replayer = args.CreateReplayer(store); // --set Replay:BatchBytes=33554432: the earlier 32 MiB blocks
                 result = replayer.Replay(path);
             }
             Console.WriteLine($"replay      {result.Stored:N0} stored, {result.NotEvents:N0} not events, {result.BrokenEvents:N0} broken events in {watch.Elapsed.TotalSeconds:F1} s");

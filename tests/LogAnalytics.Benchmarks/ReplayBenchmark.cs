@@ -56,17 +56,7 @@ internal static class ReplayBenchmark
                     ? int.Parse(threshold, System.Globalization.CultureInfo.InvariantCulture)
                     : StorageOptions.DefaultCheckpointThresholdMiB)) // --set Storage:CheckpointThresholdMiB=0 is DuckDB's own 16 MiB
                 {
-                    // --batch-lines N and --set Replay:BatchBytes=N replay in other transaction sizes (e.g. the
-                    // earlier defaults, --batch-lines 100000 --set Replay:BatchBytes=33554432).
-                    var defaults = new FileReplayer(store, new EventDecoder());
-                    var replayer = new FileReplayer(store, new EventDecoder())
-                    {
-                        BatchLines = args.BatchLines ?? defaults.BatchLines,
-                        BatchBytes = args.Settings.TryGetValue("Replay:BatchBytes", out var batchBytes)
-                            ? int.Parse(batchBytes, System.Globalization.CultureInfo.InvariantCulture)
-                            : defaults.BatchBytes,
-                    };
-                    Console.WriteLine($"replay      transactions of at most {replayer.BatchLines:N0} lines and {Format.MiB(replayer.BatchBytes)} MiB of lines");
+                    var replayer = args.CreateReplayer(store);
                     result = replayer.Replay(ndjson);
                     timings = replayer.LastTimings;
                     writeTimings = store.Timings.ToString();
