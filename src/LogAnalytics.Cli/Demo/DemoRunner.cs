@@ -127,6 +127,7 @@ internal static class DemoRunner
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         running.CancelAfter(settings.Duration);
         var title = $"loganalytics demo: {scenario.Name}";
+        var liveVerdictShown = false;
         if (interactive)
         {
             // AutoClear: the final table below replaces the live one.
@@ -144,7 +145,9 @@ internal static class DemoRunner
             while (await Tick(settings.PlainReportInterval, running.Token))
             {
                 WriteLines(output, DemoView.PlainLines(Snapshot()));
-                WriteLines(output, [VerdictLine(verdicts.Latest())]);
+                var latest = verdicts.Latest();
+                liveVerdictShown |= latest.Count > 0;
+                WriteLines(output, [VerdictLine(latest)]);
             }
         }
 
@@ -158,6 +161,11 @@ internal static class DemoRunner
             while (verdicts.Latest().Count == 0 && await Tick(TimeSpan.FromMilliseconds(200), grace.Token))
             {
             }
+            WriteLines(output, [VerdictLine(verdicts.Latest())]);
+        }
+        else if (!interactive && !liveVerdictShown && verdicts.Latest().Count > 0)
+        {
+            // The first live verdict came after the last plain report: show it before stopping.
             WriteLines(output, [VerdictLine(verdicts.Latest())]);
         }
 

@@ -64,6 +64,24 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Contains("verdict holy_sheep_rollout:", text, StringComparison.Ordinal); // the verdict evolves in the plain lines
     }
 
+    /// <summary>A live verdict that comes after the last plain report (here no report falls within the run at all) is
+    /// still shown before the demo stops; it was lost when the first evaluation came late on a busy machine.</summary>
+    [Fact]
+    public async Task A_live_verdict_after_the_last_plain_report_is_still_shown()
+    {
+        Assert.True(TrafficScenario.TryGetPreset("healthy", out var scenario));
+        var db = Path.Combine(_folder, "late.duckdb");
+        using var output = new StringWriter();
+
+        var outcome = await DemoRunner.RunAsync(
+            new DemoSettings { Duration = TimeSpan.FromSeconds(8), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromMinutes(10) },
+            output, interactive: false, CancellationToken.None);
+
+        var text = output.ToString();
+        Assert.True(outcome.ExitCode == 0, text);
+        Assert.Contains("verdict holy_sheep_rollout:", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_existing_database_file_is_refused_rather_than_resumed()
     {
