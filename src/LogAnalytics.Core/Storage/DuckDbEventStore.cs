@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using LogAnalytics.Ingestion;
-using LogAnalytics.Ingestion.Decoding;
 
 namespace LogAnalytics.Storage;
 
@@ -141,114 +140,21 @@ public sealed class DuckDbEventStore : IDisposable
         {
             return default;
         }
-        try
-        {
-            return WriteInTransaction(batch);
-        }
-        catch
-        {
-            _offsets.Clear(); // the transaction rolled back: read the offsets from the file again
-            throw;
-        }
+        using var transaction = BeginWrite();
+        var written = transaction.Append(batch);
+        transaction.Commit();
+        return written;
     }
 
-    private BatchWriteResult WriteInTransaction(IngestBatch batch)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var started = Stopwatch.GetTimestamp();
-        using var tx = _connection.BeginTransaction();
-        var stored = LoadStoredOffsets(batch.NextOffsets.Keys);
-        var appendStarted = Stopwatch.GetTimestamp();
-        bool IsNew(SourcePosition p) => !stored.TryGetValue((p.Source, p.Partition), out var next) || p.Offset >= next;
-
-        int requests = 0, validations = 0, stages = 0, quarantined = 0;
-        using (var appender = DuckDbChunkAppender.Open(_connection, "requests", DuckDbEventRows.RequestColumns))
-        {
-            foreach (var (position, evt) in batch.Events)
-            {
-                if (evt is RequestEvent r && IsNew(position))
-                {
-                    DuckDbEventRows.Request(appender, position, r, now);
-                    requests++;
-                }
-            }
-            appender.Close();
-        }
-        if (batch.Events.Any(e => e.Event is not RequestEvent))
-        {
-            using var validationAppender = DuckDbChunkAppender.Open(_connection, "validations", DuckDbEventRows.ValidationColumns);
-            using var stageAppender = DuckDbChunkAppender.Open(_connection, "stages", DuckDbEventRows.StageColumns);
-            foreach (var (position, evt) in batch.Events)
-            {
-                if (!IsNew(position))
-                {
-                    continue;
-                }
-                switch (evt)
-                {
-                    case ValidationEvent v:
-                        DuckDbEventRows.Validation(validationAppender, position, v, now);
-                        validations++;
-                        break;
-                    case StageEvent s:
-                        DuckDbEventRows.Stage(stageAppender, position, s, now);
-                        stages++;
-                        break;
-                }
-            }
-            validationAppender.Close();
-            stageAppender.Close();
-        }
-        if (batch.Quarantined.Count > 0)
-        {
-            using var appender = DuckDbChunkAppender.Open(_connection, "quarantine", DuckDbEventRows.QuarantineColumns);
-            foreach (var q in batch.Quarantined.Where(q => IsNew(q.Position)))
-            {
-                DuckDbEventRows.Quarantine(appender, q);
-                quarantined++;
-            }
-            appender.Close();
-        }
-        var appended = Stopwatch.GetTimestamp();
-        UpsertOffsets(batch.NextOffsets, stored, now);
-        var commitStarted = Stopwatch.GetTimestamp();
-        tx.Commit();
-        var committed = Stopwatch.GetTimestamp();
-        foreach (var ((source, partition), next) in batch.NextOffsets)
-        {
-            var known = _offsets[source];
-            if (!known.TryGetValue(partition, out var old) || next > old)
-            {
-                known[partition] = next;
-            }
-        }
-        Timings.Add(appendStarted - started, appended - appendStarted, commitStarted - appended, committed - commitStarted);
-        return new BatchWriteResult(requests, validations, stages, quarantined);
-    }
-
-    private Dictionary<(string, int), long> LoadStoredOffsets(IEnumerable<(string Source, int Partition)> partitions)
-    {
-        var result = new Dictionary<(string, int), long>();
-        foreach (var source in partitions.Select(p => p.Source).Distinct())
-        {
-            if (!_offsets.TryGetValue(source, out var known))
-            {
-                LoadOffsets(source);
-                known = _offsets[source];
-            }
-            foreach (var (partition, next) in known)
-            {
-                result[(source, partition)] = next;
-            }
-        }
-        return result;
-    }
+    /// <summary>Starts a transaction that stores several batches and commits their rows and offsets together (see
+    /// <see cref="DuckDbWriteTransaction"/>); <see cref="Write"/> is one batch in one such transaction.</summary>
+    public DuckDbWriteTransaction BeginWrite() => new(this, _connection, _offsets);
 
     /// <summary>Upserts the next offsets that moved forward, all partitions in one statement.</summary>
-    private void UpsertOffsets(IReadOnlyDictionary<(string Source, int Partition), long> offsets,
+    internal static void UpsertOffsets(DuckDBConnection connection, IReadOnlyDictionary<(string Source, int Partition), long> offsets,
         Dictionary<(string, int), long> stored, DateTimeOffset now)
     {
-        using var cmd = _connection.CreateCommand();
+        using var cmd = connection.CreateCommand();
         var values = new System.Text.StringBuilder();
         foreach (var ((source, partition), next) in offsets)
         {

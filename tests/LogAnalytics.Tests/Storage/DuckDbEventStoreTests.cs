@@ -137,6 +137,66 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_transaction_of_several_batches_commits_their_rows_and_the_furthest_offsets_together()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        Assert.Equal(10, store.Write(Batch("t", 0, 0, 10)).Requests);
+        using (var transaction = store.BeginWrite())
+        {
+            Assert.Equal(5, transaction.Append(Batch("t", 0, 5, 10)).Requests); // offsets 5..9 were stored before it
+            var quarantined = new IngestBatch();
+            quarantined.Add(new SourcePosition("t", 0, 15), DecodeResult.Reject("not_json", "x"), null, [1, 2], Ts);
+            Assert.Equal(1, transaction.Append(quarantined).Quarantined);
+            Assert.Equal(3, transaction.Append(Batch("t", 1, 0, 3)).Requests);
+            Assert.Equal(new BatchWriteResult(8, 0, 0, 1), transaction.Appended);
+            // Nothing is visible to another connection before the commit.
+            using var other = new DuckDBConnection($"Data Source={store.DatabasePath}"); // the same database instance
+            other.Open();
+            using var cmd = other.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM requests";
+            Assert.Equal(10L, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            transaction.Commit();
+        }
+        Assert.Equal(18, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(1, Count(store, "SELECT count(*) FROM quarantine WHERE source_offset = 15"));
+        Assert.Equal(new Dictionary<int, long> { [0] = 16, [1] = 3 }, store.LoadOffsets("t"));
+    }
+
+    [Fact]
+    public void A_transaction_disposed_without_commit_stores_nothing_of_any_of_its_batches()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        Assert.Equal(10, store.Write(Batch("t", 0, 0, 10)).Requests);
+        using (var transaction = store.BeginWrite())
+        {
+            transaction.Append(Batch("t", 0, 10, 10));
+            transaction.Append(Batch("t", 0, 20, 10));
+        }
+        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(10, store.LoadOffsets("t")[0]);
+        Assert.Equal(20, store.Write(Batch("t", 0, 10, 20)).Requests);
+        Assert.Equal(30, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+    }
+
+    [Fact]
+    public void A_transaction_whose_commit_failed_cannot_be_used_again_and_stores_nothing()
+    {
+        using var store = DuckDbEventStore.Open(Db);
+        store.Write(Batch("t", 0, 0, 10));
+        store.Execute("ALTER TABLE ingest_offsets RENAME TO ingest_offsets_away");
+        using (var transaction = store.BeginWrite())
+        {
+            transaction.Append(Batch("t", 0, 10, 10));
+            Assert.ThrowsAny<Exception>(transaction.Commit);
+            var again = Assert.Throws<InvalidOperationException>(() => transaction.Append(Batch("t", 0, 20, 1)));
+            Assert.Contains("dispose it", again.Message, StringComparison.Ordinal);
+        }
+        store.Execute("ALTER TABLE ingest_offsets_away RENAME TO ingest_offsets");
+        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(10, store.LoadOffsets("t")[0]);
+    }
+
+    [Fact]
     public void Quarantined_messages_keep_their_bytes_and_reason_and_advance_the_offset()
     {
         using var store = DuckDbEventStore.Open(Db);
