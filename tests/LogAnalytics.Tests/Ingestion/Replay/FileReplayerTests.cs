@@ -52,16 +52,19 @@ public sealed class FileReplayerTests : IDisposable
     }
 
     /// <summary>The reader reuses one block's buffers for the next: rows and quarantined bytes stored from many small
-    /// blocks (each overwriting the last one's lines) equal those stored from one block holding the whole file.</summary>
-    [Fact]
-    public void Blocks_of_any_size_store_the_same_rows_and_quarantined_bytes()
+    /// blocks (each overwriting the last one's lines), or from transactions written in many small parts, equal those
+    /// stored from one block holding the whole file.</summary>
+    [Theory]
+    [InlineData(7, 16_384)] // many transactions of one part each
+    [InlineData(1_000, 3)]  // transactions of many parts
+    public void Blocks_of_any_size_store_the_same_rows_and_quarantined_bytes(int batchLines, int partLines)
     {
         var path = WriteSynthetic("blocks.ndjson", 4_000, malformed: 0.05, seed: 11);
         var manyDb = Path.Combine(_dir, "many.duckdb");
         var oneDb = Path.Combine(_dir, "one.duckdb");
         using (var many = DuckDbEventStore.Open(manyDb))
         {
-            Assert.Equal(4_000, new FileReplayer(many, new EventDecoder()) { BatchLines = 7 }.Replay(path).Lines);
+            Assert.Equal(4_000, new FileReplayer(many, new EventDecoder()) { BatchLines = batchLines, PartLines = partLines }.Replay(path).Lines);
         }
         using (var one = DuckDbEventStore.Open(oneDb))
         {
@@ -139,6 +142,34 @@ public sealed class FileReplayerTests : IDisposable
         Assert.Equal(lines.Length, rest.Lines);
         Assert.Equal(3_000 - partial, rest.Stored);
         Assert.Equal(partial, rest.Skipped);
+    }
+
+    /// <summary>A transaction is handed to the writer in parts: a replay stopped while parts of its second transaction
+    /// were already appended stores none of them (only whole transactions), and resuming stores every line once.</summary>
+    [Fact]
+    public void A_replay_stopped_inside_a_transaction_keeps_only_whole_transactions_and_resumes_exactly()
+    {
+        var full = WriteSynthetic("parts.ndjson", 3_000);
+        using var store = DuckDbEventStore.Open(Db);
+        using var cts = new CancellationTokenSource();
+        // Stopped after 150 parts of 10 lines: the first transaction (100 parts) is committed, half of the second appended.
+        var replayer = new FileReplayer(store, new EventDecoder())
+        {
+            BatchLines = 1_000, PartLines = 10,
+            PartAppended = parts => { if (parts == 150) { cts.Cancel(); } },
+        };
+        Assert.Throws<OperationCanceledException>(() => replayer.Replay(full, null, cts.Token));
+        Assert.Equal(150, replayer.LastTimings.PartsAppended);
+        Assert.Equal(1_000L, store.Scalar("SELECT next_offset FROM ingest_offsets WHERE source LIKE 'file:%'"));
+        Assert.Equal(1_000, Stored(store) + Count(store, "SELECT count(*) FROM quarantine"));
+        Assert.Equal(999, Count(store, "SELECT max(source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM validations UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
+
+        var rest = Replay(store, full, batchLines: 1_000);
+
+        Assert.Equal(1_000, rest.Skipped);
+        Assert.Equal(2_000, rest.Stored + rest.Quarantined);
+        Assert.Equal(3_000, Stored(store) + Count(store, "SELECT count(*) FROM quarantine"));
+        Assert.Equal(3_000, Count(store, "SELECT count(DISTINCT source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM validations UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));
     }
 
     [Fact]
