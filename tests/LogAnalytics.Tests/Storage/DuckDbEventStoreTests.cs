@@ -31,6 +31,17 @@ public sealed class DuckDbEventStoreTests : IDisposable
         return batch;
     }
 
+    /// <summary>After a rolled-back write: partition t/0 holds exactly its first <paramref name="stored"/> rows, its
+    /// next offset read from the file says so, and writing the rest up to <paramref name="upTo"/> stores each once.</summary>
+    private static void AssertRolledBackAndWritableAgain(DuckDbEventStore store, int stored, int upTo)
+    {
+        Assert.Equal(stored, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Equal(stored, store.LoadOffsets("t")[0]);
+        Assert.Equal(upTo - stored, store.Write(Batch("t", 0, stored, upTo - stored)).Requests);
+        Assert.Equal(upTo, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+        Assert.Equal(upTo, Count(store, "SELECT count(*) FROM requests"));
+    }
+
     private static long Count(DuckDbEventStore store, string sql) => Convert.ToInt64(store.Scalar(sql), System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
@@ -130,10 +141,7 @@ public sealed class DuckDbEventStoreTests : IDisposable
         store.Execute("ALTER TABLE ingest_offsets RENAME TO ingest_offsets_away");
         Assert.ThrowsAny<Exception>(() => store.Write(Batch("t", 0, 10, 10)));
         store.Execute("ALTER TABLE ingest_offsets_away RENAME TO ingest_offsets");
-        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
-        Assert.Equal(10, store.LoadOffsets("t")[0]);
-        Assert.Equal(10, store.Write(Batch("t", 0, 10, 10)).Requests);
-        Assert.Equal(20, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+        AssertRolledBackAndWritableAgain(store, stored: 10, upTo: 20);
     }
 
     [Fact]
@@ -172,10 +180,7 @@ public sealed class DuckDbEventStoreTests : IDisposable
             transaction.Append(Batch("t", 0, 10, 10));
             transaction.Append(Batch("t", 0, 20, 10));
         }
-        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
-        Assert.Equal(10, store.LoadOffsets("t")[0]);
-        Assert.Equal(20, store.Write(Batch("t", 0, 10, 20)).Requests);
-        Assert.Equal(30, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
+        AssertRolledBackAndWritableAgain(store, stored: 10, upTo: 30);
     }
 
     [Fact]
@@ -192,8 +197,7 @@ public sealed class DuckDbEventStoreTests : IDisposable
             Assert.Contains("dispose it", again.Message, StringComparison.Ordinal);
         }
         store.Execute("ALTER TABLE ingest_offsets_away RENAME TO ingest_offsets");
-        Assert.Equal(10, Count(store, "SELECT count(*) FROM requests"));
-        Assert.Equal(10, store.LoadOffsets("t")[0]);
+        AssertRolledBackAndWritableAgain(store, stored: 10, upTo: 20);
     }
 
     [Fact]
