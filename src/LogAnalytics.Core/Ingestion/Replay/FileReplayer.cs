@@ -52,16 +52,17 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     /// batches in whole row groups").</summary>
     public const int DefaultBatchLines = 2 * 122_880;
 
-    /// <summary>Bytes of lines per transaction: a block ends at whichever of <see cref="BatchLines"/>, this and
-    /// <see cref="BatchLongLineBytes"/> comes first, so a file of huge lines cannot fill memory. Default 128 MiB (room
-    /// for <see cref="DefaultBatchLines"/> of the usual router event of about 400 bytes).</summary>
+    /// <summary>Bytes of lines per transaction: a transaction ends at whichever of <see cref="BatchLines"/>, this and
+    /// <see cref="BatchLongLineBytes"/> comes first. Default 128 MiB (room for <see cref="DefaultBatchLines"/> of the
+    /// usual router event of about 400 bytes). Memory is bounded by the parts (<see cref="PartBytes"/>), not by this:
+    /// a transaction's rows wait in DuckDB, under <see cref="DatabaseMemoryLimit"/>.</summary>
     public int BatchBytes { get; init; } = 128 << 20;
 
     /// <summary>Bytes of long lines (over 64 KiB) per transaction. Such lines are mostly quarantined, and a quarantined
-    /// line's bytes (up to <c>Ingestion:MaxMessageBytes</c>) are kept in its batch, so a block of them costs memory
-    /// twice over while it waits to be written. Default 32 MiB, the bound all lines had before <see cref="BatchBytes"/> was
-    /// raised to 128 MiB: without it a file of 2 MB lines (the <c>hostile</c> benchmark) peaked at 1.26 GB of working set
-    /// instead of under 1 GB.</summary>
+    /// line's bytes (up to <c>Ingestion:MaxMessageBytes</c>) are kept with its row until the transaction commits.
+    /// Default 32 MiB, the bound all lines had before <see cref="BatchBytes"/> was raised to 128 MiB: without it (and
+    /// before transactions were written in parts) a file of 2 MB lines (the <c>hostile</c> benchmark) peaked at 1.26 GB
+    /// of working set instead of under 1 GB.</summary>
     public int BatchLongLineBytes { get; init; } = 32 << 20;
 
     private const int LongLine = 64 << 10;
