@@ -9,7 +9,8 @@ namespace LogAnalytics.Storage;
 /// One transaction of <see cref="DuckDbEventStore"/> that stores one or more batches, then their next offsets, and
 /// commits: the rows of every batch and the offsets they cover become visible together or not at all. Each table's
 /// appender stays open across the batches, so a replay can hand the writer a transaction's lines in parts as they are
-/// decoded instead of one block at the end (README, Benchmarks: "Replay in parts of a transaction").
+/// decoded instead of one block at the end (README, Benchmarks: "Replay in parts of a transaction, and the JIT
+/// settings").
 /// </summary>
 /// <remarks>Not thread-safe. Disposing without <see cref="Commit"/> rolls everything back.</remarks>
 public sealed class DuckDbWriteTransaction : IDisposable
