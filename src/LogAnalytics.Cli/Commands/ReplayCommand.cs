@@ -25,7 +25,10 @@ internal static class ReplayCommand
             files, db, config,
         };
         shortcut.AddTo(command);
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetRequiredValue(db), parse.GetValue(config), shortcut.Read(parse), ct)));
+        // On a thread of its own, so that System.CommandLine sees a started task while the replay runs: with the replay
+        // run inline its termination handler found no task, completed the exit code itself on Ctrl-C, and a second Ctrl-C
+        // (or `timeout -s INT`, which signals twice) crashed the process completing it again.
+        command.SetAction((parse, ct) => Task.Run(() => Run(parse.GetRequiredValue(files), parse.GetRequiredValue(db), parse.GetValue(config), shortcut.Read(parse), ct), CancellationToken.None));
         return command;
     }
 

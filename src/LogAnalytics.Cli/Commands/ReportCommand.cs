@@ -18,8 +18,10 @@ internal static class ReportCommand
         {
             shared.Db, shared.Experiments, from, to, shared.Config, output,
         };
-        command.SetAction((parse, token) => Run(shared, parse.GetRequiredValue(shared.Db), shared.Only(parse), parse.GetValue(from), parse.GetValue(to),
-            parse.GetValue(shared.Config), parse.GetRequiredValue(output), token));
+        // On a thread of its own (rendering is synchronous until the file is written), so that Ctrl-C finds a started
+        // task to wait for; see ReplayCommand.
+        command.SetAction((parse, token) => Task.Run(() => Run(shared, parse.GetRequiredValue(shared.Db), shared.Only(parse), parse.GetValue(from), parse.GetValue(to),
+            parse.GetValue(shared.Config), parse.GetRequiredValue(output), token), CancellationToken.None));
         return command;
     }
 
