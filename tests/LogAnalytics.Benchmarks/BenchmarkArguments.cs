@@ -72,7 +72,6 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
         return new BenchmarkArguments(args[0], events, directory, keep, bootstrap, client, timeout, batchLines, settings);
     }
 
-    /// <summary>A fresh folder for this run's files.</summary>
     /// <summary>A replayer with the product's defaults, or the transaction size given by <c>--batch-lines N</c> and
     /// <c>--set Replay:BatchBytes=N</c> (e.g. the earlier defaults, <c>--batch-lines 100000 --set
     /// Replay:BatchBytes=33554432</c>); prints the size it uses.</summary>
@@ -90,6 +89,7 @@ internal sealed record BenchmarkArguments(string Mode, long Events, string? Dire
         return replayer;
     }
 
+    /// <summary>A fresh folder for this run's files.</summary>
     public string CreateWorkDirectory(string prefix)
     {
         var root = Directory ?? Path.GetTempPath();
