@@ -49,15 +49,8 @@ public sealed class DemoRunnerTests : IDisposable
     [InlineData("wrong-answers", "no_go")]
     public async Task Each_scenario_ends_in_its_expected_verdict(string scenarioName, string decision)
     {
-        Assert.True(TrafficScenario.TryGetPreset(scenarioName, out var scenario));
-        var db = Path.Combine(_folder, $"{scenarioName}.duckdb");
-        using var output = new StringWriter();
+        var (outcome, text, scenario) = await RunPlain(scenarioName, TimeSpan.FromSeconds(20), reportEvery: TimeSpan.FromSeconds(2));
 
-        var outcome = await DemoRunner.RunAsync(
-            new DemoSettings { Duration = TimeSpan.FromSeconds(20), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromSeconds(2) },
-            output, interactive: false, CancellationToken.None);
-
-        var text = output.ToString();
         Assert.True(outcome.ExitCode == 0, text);
         Assert.True(outcome.Decision == decision, $"expected {decision}, got {outcome.Decision}:\n{text}");
         Assert.Contains($"Final verdict for {scenario.Experiment}", text, StringComparison.Ordinal);
@@ -69,15 +62,8 @@ public sealed class DemoRunnerTests : IDisposable
     [Fact]
     public async Task A_live_verdict_after_the_last_plain_report_is_still_shown()
     {
-        Assert.True(TrafficScenario.TryGetPreset("healthy", out var scenario));
-        var db = Path.Combine(_folder, "late.duckdb");
-        using var output = new StringWriter();
+        var (outcome, text, _) = await RunPlain("healthy", TimeSpan.FromSeconds(8), reportEvery: TimeSpan.FromMinutes(10));
 
-        var outcome = await DemoRunner.RunAsync(
-            new DemoSettings { Duration = TimeSpan.FromSeconds(8), Rate = 3000, DatabasePath = db, Scenario = scenario, Seed = 1, PlainReportInterval = TimeSpan.FromMinutes(10) },
-            output, interactive: false, CancellationToken.None);
-
-        var text = output.ToString();
         Assert.True(outcome.ExitCode == 0, text);
         Assert.Contains("verdict holy_sheep_rollout:", text, StringComparison.Ordinal);
     }
@@ -99,6 +85,17 @@ public sealed class DemoRunnerTests : IDisposable
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs a preset scenario with plain (non-interactive) output into its own database file.</summary>
+    private async Task<(DemoOutcome Outcome, string Text, TrafficScenario Scenario)> RunPlain(string scenarioName, TimeSpan duration, TimeSpan reportEvery)
+    {
+        Assert.True(TrafficScenario.TryGetPreset(scenarioName, out var scenario));
+        using var output = new StringWriter();
+        var outcome = await DemoRunner.RunAsync(
+            new DemoSettings { Duration = duration, Rate = 3000, DatabasePath = Path.Combine(_folder, $"{scenarioName}.duckdb"), Scenario = scenario, Seed = 1, PlainReportInterval = reportEvery },
+            output, interactive: false, CancellationToken.None);
+        return (outcome, output.ToString(), scenario);
     }
 
     public void Dispose()
