@@ -190,11 +190,7 @@ public sealed class DuckDbWriteTransaction : IDisposable
         {
             appender?.Dispose();
         }
-        if (!_done)
-        {
-            _done = true;
-            _offsetCache.Clear();
-        }
+        _done = true; // the store's remembered offsets need no reset: they move only on a commit
         _transaction.Dispose();
     }
 }
