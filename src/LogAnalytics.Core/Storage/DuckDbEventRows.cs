@@ -6,7 +6,7 @@ namespace LogAnalytics.Storage;
 
 /// <summary>
 /// The columns of <c>requests</c>, <c>validations</c>, <c>stages</c> and <c>quarantine</c> (sql/migrations, in table
-/// order) and how an event fills one row of each through a <see cref="DuckDbChunkAppender"/>.
+/// order) and how an event fills one row of each through a <see cref="DuckDbChunkWriter"/>.
 /// </summary>
 internal static class DuckDbEventRows
 {
@@ -42,14 +42,14 @@ internal static class DuckDbEventRows
     /// <summary>quarantine: source, source_partition, source_offset, received_at, reason, detail, message_key, raw.</summary>
     public static readonly DuckDBType[] QuarantineColumns = [Varchar, Integer, BigInt, TimestampTz, Varchar, Varchar, Blob, Blob];
 
-    private static void Position(DuckDbChunkAppender a, SourcePosition position)
+    private static void Position(DuckDbChunkWriter a, SourcePosition position)
     {
         a.String(0, position.Source);
         a.Int32(1, position.Partition);
         a.Int64(2, position.Offset);
     }
 
-    public static void Request(DuckDbChunkAppender a, SourcePosition position, RequestEvent r, DateTimeOffset now)
+    public static void Request(DuckDbChunkWriter a, SourcePosition position, RequestEvent r, DateTimeOffset now)
     {
         Position(a, position);
         a.TimestampTzValue(3, now);
@@ -76,7 +76,7 @@ internal static class DuckDbEventRows
         a.EndRow();
     }
 
-    public static void Validation(DuckDbChunkAppender a, SourcePosition position, ValidationEvent v, DateTimeOffset now)
+    public static void Validation(DuckDbChunkWriter a, SourcePosition position, ValidationEvent v, DateTimeOffset now)
     {
         Position(a, position);
         a.TimestampTzValue(3, now);
@@ -93,7 +93,7 @@ internal static class DuckDbEventRows
         a.EndRow();
     }
 
-    public static void Stage(DuckDbChunkAppender a, SourcePosition position, StageEvent s, DateTimeOffset now)
+    public static void Stage(DuckDbChunkWriter a, SourcePosition position, StageEvent s, DateTimeOffset now)
     {
         Position(a, position);
         a.TimestampTzValue(3, now);
@@ -104,7 +104,7 @@ internal static class DuckDbEventRows
         a.EndRow();
     }
 
-    public static void Quarantine(DuckDbChunkAppender a, QuarantinedMessage q)
+    public static void Quarantine(DuckDbChunkWriter a, QuarantinedMessage q)
     {
         Position(a, q.Position);
         a.TimestampTzValue(3, q.ReceivedAt);

@@ -35,6 +35,7 @@ public sealed class DuckDbWriteTransaction : IDisposable
         _offsetCache = offsetCache;
         _now = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
+        DuckDbRowSource.EnsureRegistered(connection); // outside the transaction, which might roll back
         _transaction = connection.BeginTransaction();
         _prepareTicks = Stopwatch.GetTimestamp() - started;
     }
@@ -110,6 +111,36 @@ public sealed class DuckDbWriteTransaction : IDisposable
         Appended = new BatchWriteResult(Appended.Requests + requests, Appended.Validations + validations,
             Appended.Stages + stages, Appended.Quarantined + quarantined);
         return result;
+    }
+
+    /// <summary>When the rows of this transaction are stored (their <c>ingested_at</c>).</summary>
+    internal DateTimeOffset Now => _now;
+
+    /// <summary>Inserts <c>requests</c> rows that <paramref name="producer"/> writes on up to
+    /// <paramref name="threads"/> of DuckDB's threads (<see cref="DuckDbRowSource"/>). Unlike <see cref="Append"/>,
+    /// nothing is skipped: the producer writes only rows past the stored offsets, and the batch appended with them
+    /// carries their next offsets.</summary>
+    /// <returns>The rows inserted.</returns>
+    internal long InsertRequests(IDuckDbRowProducer producer, int threads)
+    {
+        ThrowIfUnusable();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var inserted = DuckDbRowSource.InsertInto(_connection, "requests", producer, threads);
+            Appended = Appended with { Requests = Appended.Requests + (int)inserted };
+            return inserted;
+        }
+        catch
+        {
+            _failed = true;
+            _offsetCache.Clear();
+            throw;
+        }
+        finally
+        {
+            _appendTicks += Stopwatch.GetTimestamp() - started;
+        }
     }
 
     /// <summary>Closes the appenders (constraint violations surface here), writes the next offsets that moved forward

@@ -45,25 +45,31 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     /// <summary>Lines per transaction. Default <see cref="DefaultBatchLines"/>.</summary>
     public int BatchLines { get; init; } = DefaultBatchLines;
 
-    /// <summary>The default of <see cref="BatchLines"/>: 245,760, two of DuckDB's row groups (122,880 rows). A
-    /// transaction that fills whole row groups has DuckDB compress them straight into the file while they are appended,
-    /// so its commit writes next to nothing to the log and sets off no checkpoint; with 100,000 lines every commit wrote
-    /// its rows to the log and a checkpoint compressed them again (README, Benchmarks: "Replay and backlog
-    /// batches in whole row groups").</summary>
-    public const int DefaultBatchLines = 2 * 122_880;
+    /// <summary>The default of <see cref="BatchLines"/>: 983,040, eight of DuckDB's row groups (122,880 rows).
+    /// Transactions are stored by DuckDB's parallel insert, where each of its threads compresses whole row groups
+    /// straight into the file only if it was handed at least one row group's worth of rows (fewer are copied into the
+    /// transaction's own storage and compressed again at the commit or a checkpoint); eight row groups give each of
+    /// two threads several, and fewer, larger transactions cost less per row (README, Benchmarks: "Replay through
+    /// DuckDB's own parallel insert").</summary>
+    public const int DefaultBatchLines = 8 * 122_880;
 
     /// <summary>Bytes of lines per transaction: a transaction ends at whichever of <see cref="BatchLines"/>, this and
-    /// <see cref="BatchLongLineBytes"/> comes first. Default 128 MiB (room for <see cref="DefaultBatchLines"/> of the
+    /// <see cref="BatchLongLineBytes"/> comes first. Default 512 MiB (room for <see cref="DefaultBatchLines"/> of the
     /// usual router event of about 400 bytes). Memory is bounded by the parts (<see cref="PartBytes"/>), not by this:
-    /// a transaction's rows wait in DuckDB, under <see cref="DatabaseMemoryLimit"/>.</summary>
-    public int BatchBytes { get; init; } = 128 << 20;
+    /// a transaction's requests go to DuckDB as they are decoded, under <see cref="DatabaseMemoryLimit"/>.</summary>
+    public int BatchBytes { get; init; } = 512 << 20;
 
-    /// <summary>Bytes of long lines (over 64 KiB) per transaction. Such lines are mostly quarantined, and a quarantined
-    /// line's bytes (up to <c>Ingestion:MaxMessageBytes</c>) are kept with its row until the transaction commits.
-    /// Default 32 MiB, the bound all lines had before <see cref="BatchBytes"/> was raised to 128 MiB: without it (and
-    /// before transactions were written in parts) a file of 2 MB lines (the <c>hostile</c> benchmark) peaked at 1.26 GB
-    /// of working set instead of under 1 GB.</summary>
+    /// <summary>Bytes of long lines (over 64 KiB) per transaction, and bytes of quarantined lines per transaction:
+    /// a quarantined line's bytes (up to <c>Ingestion:MaxMessageBytes</c>) are kept with its row until the
+    /// transaction commits. Default 32 MiB: without such a bound a file of 2 MB lines (the <c>hostile</c> benchmark)
+    /// peaked at 1.26 GB of working set instead of under 1 GB. The reader learns of quarantined bytes only once a part
+    /// is decoded, so a transaction may overshoot by the parts in flight (at most six of <see cref="PartBytes"/>).</summary>
     public int BatchLongLineBytes { get; init; } = 32 << 20;
+
+    /// <summary>Decoded rows other than requests (validations, stages, quarantine) per transaction: they are kept
+    /// until the requests are inserted, then appended in the same transaction. A transaction ends once it holds
+    /// this many (with the overshoot of the parts in flight). Default 65,536.</summary>
+    internal int BatchOtherRows { get; init; } = 65_536;
 
     private const int LongLine = 64 << 10;
 
@@ -107,18 +113,23 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         var timings = LastTimings = new ReplayTimings();
         var state = new ReplayProgress(path, 0, info.Length, 0, 0, 0, 0, TimeSpan.Zero);
 
-        // The reader hands the writer each transaction in parts of PartLines lines as it decodes them, so the writer starts
-        // on the first part instead of waiting for a whole transaction to be decoded, and the last part of the file is
-        // small: with whole 245,760-line blocks the writer waited about 2 s per file.
-        using var parts = new BlockingCollection<ReplayPart>(boundedCapacity: 8);
+        // The reader splits the file into transactions and each transaction into parts of PartLines lines. The writer
+        // stores a transaction with one INSERT INTO requests SELECT * FROM loganalytics_rows(...): DuckDB's own threads
+        // take its parts as the reader hands them over, decode them and fill DuckDB's chunks with the requests, so
+        // decoding and DuckDB's storage work (statistics, compression) run on every core, as in read_json. The other
+        // rows (validations, stages, quarantine) and the offsets join the same transaction after the insert.
+        using var insertionOrder = DuckDbRowSource.InsertionOrder(store.Connection); // else DuckDB inserts on one thread
+        using var feeds = new BlockingCollection<TransactionFeed>(boundedCapacity: 1);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var blocks = new ConcurrentBag<LineBlock>();
         Exception? readerError = null;
+        TransactionFeed? reading = null;
         var reader = Task.Run(() =>
         {
             try
             {
-                ReadParts(file, path, source, alreadyStored, parts, timings, stop.Token);
+                ReadTransactions(file, path, source, alreadyStored, feeds, blocks, timings, f => reading = f, stop.Token);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -130,56 +141,58 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             }
             finally
             {
-                parts.CompleteAdding();
+                reading?.Parts.CompleteAdding(); // a transaction cut short by an error or a stop: its insert ends, then fails below
+                feeds.CompleteAdding();
             }
         }, CancellationToken.None);
 
-        DuckDbWriteTransaction? transaction = null;
-        long notEvents = 0;
         try
         {
             var waited = Stopwatch.GetTimestamp();
-            foreach (var part in parts.GetConsumingEnumerable(CancellationToken.None))
+            foreach (var feed in feeds.GetConsumingEnumerable(CancellationToken.None))
             {
-                if (cancellationToken.IsCancellationRequested)
+                if (stop.IsCancellationRequested)
                 {
-                    break; // stop at once: the transaction not yet committed rolls back, a rerun resumes after the last commit
+                    break; // stop at once: a rerun resumes after the last commit
                 }
                 var writing = Stopwatch.GetTimestamp();
                 timings.WriterWaitTicks += writing - waited;
-                notEvents += part.Batch.Quarantined.Count(q => q.Rejection.Reason == RejectionReasons.NotAnEvent);
-                transaction ??= store.BeginWrite();
-                transaction.Append(part.Batch);
-                timings.PartsAppended++;
-                PartAppended?.Invoke(timings.PartsAppended);
-                if (part.EndsTransaction)
+                using (var transaction = store.BeginWrite())
                 {
+                    var rows = new RequestRows(decoder, PartAppended, feed, source, transaction.Now, timings, blocks, stop.Token);
+                    transaction.InsertRequests(rows, Math.Max(1, Environment.ProcessorCount));
+                    if (!feed.Complete || stop.IsCancellationRequested)
+                    {
+                        break; // the reader stopped inside this transaction: it rolls back
+                    }
+                    var rest = feed.RestBatch(source, _clock.GetUtcNow(), decoder);
+                    transaction.Append(rest);
                     transaction.Commit();
                     var written = transaction.Appended;
-                    transaction.Dispose();
-                    transaction = null;
-                    var lastLine = part.Batch.NextOffsets.Values.DefaultIfEmpty(0).Max();
+                    var notEvents = rest.Quarantined.Count(q => q.Rejection.Reason == RejectionReasons.NotAnEvent);
                     state = state with
                     {
                         BytesRead = SafePosition(file, info.Length),
-                        Lines = lastLine,
+                        Lines = feed.NextLine,
                         Stored = state.Stored + written.Requests + written.Validations + written.Stages,
                         Quarantined = state.Quarantined + written.Quarantined,
                         NotEvents = state.NotEvents + notEvents,
-                        Skipped = Math.Min(lastLine, alreadyStored),
+                        Skipped = Math.Min(feed.NextLine, alreadyStored),
                         Elapsed = clockStart.Elapsed,
                     };
-                    notEvents = 0;
-                    progress?.Report(state);
                 }
+                progress?.Report(state);
                 waited = Stopwatch.GetTimestamp();
                 timings.WriteTicks += waited - writing;
             }
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // the insert was stopped inside a transaction, which rolled back
+        }
         finally
         {
             stop.Cancel(); // the reader may be waiting to hand over a part (the writer failed or stopped early)
-            transaction?.Dispose(); // a transaction not committed (cancelled, or the writer failed) rolls back
             reader.GetAwaiter().GetResult();
         }
         if (readerError is not null)
@@ -204,15 +217,17 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         }
     }
 
-    private void ReadParts(FileStream file, string path, string source, long alreadyStored,
-        BlockingCollection<ReplayPart> parts, ReplayTimings timings, CancellationToken cancellationToken)
+    private void ReadTransactions(FileStream file, string path, string source, long alreadyStored,
+        BlockingCollection<TransactionFeed> feeds, ConcurrentBag<LineBlock> blocks, ReplayTimings timings,
+        Action<TransactionFeed?> reading, CancellationToken cancellationToken)
     {
         Stream content = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
             ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true)
             : file;
         var lines = new LineReader(content);
         long lineNumber = 0;
-        var block = new LineBlock(PartLines, 1 << 20);
+        TransactionFeed? feed = null;
+        var block = NewBlock();
         // What the current transaction holds so far (its parts already handed over and the block being filled).
         long transactionLines = 0, transactionBytes = 0, transactionLongLineBytes = 0;
         // Kubernetes CRI partial lines are joined to their final line before decoding; a transaction never ends inside
@@ -232,31 +247,33 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                 }
             }
             lineNumber++;
-            var endsTransaction = (transactionLines >= BatchLines || transactionBytes >= BatchBytes || transactionLongLineBytes >= BatchLongLineBytes)
+            var endsTransaction = (transactionLines >= BatchLines || transactionBytes >= BatchBytes || transactionLongLineBytes >= BatchLongLineBytes
+                    || (feed is not null && (feed.RestBytes >= BatchLongLineBytes || feed.Rest.Count >= BatchOtherRows)))
                 && !partials.HasPending;
-            if (endsTransaction || block.Count >= PartLines || block.Bytes >= PartBytes)
+            if (block.Count >= PartLines || block.Bytes >= PartBytes || (endsTransaction && block.Count > 0))
             {
-                Hand(Decode(source, block, lineNumber), endsTransaction);
-                if (endsTransaction)
-                {
-                    transactionLines = transactionBytes = transactionLongLineBytes = 0;
-                }
+                Hand();
+            }
+            if (endsTransaction)
+            {
+                End(lineNumber);
+                transactionLines = transactionBytes = transactionLongLineBytes = 0;
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
         partials.ReleaseAll(released);
         AddReleased();
-        if (block.Count > 0 || lineNumber > alreadyStored)
+        if (block.Count > 0)
         {
-            Hand(Decode(source, block, lineNumber), endsTransaction: true);
+            Hand();
         }
-        else if (lineNumber > 0)
+        if (feed is not null || lineNumber > alreadyStored || lineNumber > 0)
         {
-            // Nothing new: an empty batch that still records the end (no rows written).
-            var done = new IngestBatch();
-            done.Advance(new SourcePosition(source, 0, lineNumber - 1));
-            parts.Add(new ReplayPart(done, EndsTransaction: true), cancellationToken);
+            // The last transaction; with nothing new, an empty one that still records the end (no rows written).
+            End(lineNumber);
         }
+
+        LineBlock NewBlock() => blocks.TryTake(out var reused) ? reused : new LineBlock(PartLines, PartBytes + (64 << 10));
 
         void Add(long number, ReadOnlySpan<byte> bytes)
         {
@@ -278,70 +295,152 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             released.Clear();
         }
 
-        IngestBatch Decode(string source, LineBlock block, long nextLine)
+        TransactionFeed Feed()
         {
-            var decodeStarted = Stopwatch.GetTimestamp();
-            timings.ReadTicks += decodeStarted - readStarted;
-            var batch = DecodeBlock(source, block, nextLine);
-            // Decoding copied out everything the batch keeps (rows, and a rejected line's bytes), so the next part
-            // reuses this one's buffers.
-            block.Clear();
-            timings.DecodeTicks += Stopwatch.GetTimestamp() - decodeStarted;
-            return batch;
+            if (feed is null)
+            {
+                feed = new TransactionFeed();
+                reading(feed);
+                feeds.Add(feed, cancellationToken);
+            }
+            return feed;
         }
 
-        void Hand(IngestBatch batch, bool endsTransaction)
+        void Hand()
         {
             var handing = Stopwatch.GetTimestamp();
-            parts.Add(new ReplayPart(batch, endsTransaction), cancellationToken);
+            timings.ReadTicks += handing - readStarted;
+            Feed().Parts.Add(block, cancellationToken);
+            block = NewBlock();
             readStarted = Stopwatch.GetTimestamp();
             timings.ReaderWaitTicks += readStarted - handing;
         }
+
+        void End(long nextLine)
+        {
+            var ending = Feed();
+            ending.NextLine = nextLine;
+            ending.Complete = true;
+            ending.Parts.CompleteAdding();
+            reading(null);
+            feed = null;
+        }
     }
 
-    /// <summary>Decoded lines handed to the writer; the transaction they join commits after the part that ends it.</summary>
-    private sealed record ReplayPart(IngestBatch Batch, bool EndsTransaction);
-
-    private IngestBatch DecodeBlock(string source, LineBlock block, long nextLine)
+    /// <summary>One transaction's lines as the reader hands them over in parts; the decoded rows that are not
+    /// requests wait here for the writer.</summary>
+    private sealed class TransactionFeed
     {
-        var results = new DecodeResult[block.Count];
-        var blank = new bool[block.Count];
-        Parallel.For(0, block.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        /// <summary>Parts waiting to be decoded (at most four).</summary>
+        public BlockingCollection<LineBlock> Parts { get; } = new(boundedCapacity: 4);
+
+        /// <summary>Decoded lines that are not requests (and rejected lines, with their bytes).</summary>
+        public ConcurrentQueue<(long Line, DecodeResult Result, byte[]? Raw)> Rest { get; } = new();
+
+        /// <summary>Bytes of quarantined lines in <see cref="Rest"/>.</summary>
+        public long RestBytes => Volatile.Read(ref _restBytes);
+
+        private long _restBytes;
+
+        public void Keep(long line, DecodeResult result, byte[]? raw)
         {
-            var line = block.Line(i);
-            if (IsBlank(line))
+            Rest.Enqueue((line, result, raw));
+            if (raw is not null)
             {
-                blank[i] = true;
-                return;
+                Interlocked.Add(ref _restBytes, raw.Length);
             }
-            try
-            {
-                results[i] = decoder.Decode(line);
-            }
-            catch (Exception ex)
-            {
-                // As in the Kafka loop: a decoder bug quarantines the line instead of aborting the replay.
-                results[i] = DecodeResult.Reject("decoder_error", ex.Message);
-            }
-        });
-        var batch = new IngestBatch();
-        var now = _clock.GetUtcNow();
-        for (var i = 0; i < block.Count; i++)
-        {
-            var position = new SourcePosition(source, 0, block.LineNumber(i));
-            if (blank[i])
-            {
-                batch.Advance(position); // a blank line is not an event: nothing to keep
-                continue;
-            }
-            // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
-            batch.Add(position, results[i], key: null, raw: results[i].IsAccepted ? null : decoder.KeptRaw(block.Line(i)), now);
         }
-        if (nextLine > 0)
+
+        /// <summary>The line after the transaction's last (set before <see cref="Complete"/>).</summary>
+        public long NextLine { get; set; }
+
+        /// <summary>Whether the reader handed over the whole transaction (not cut short by a stop or an error).</summary>
+        public volatile bool Complete;
+
+        public IngestBatch RestBatch(string source, DateTimeOffset now, EventDecoder decoder)
         {
-            batch.Advance(new SourcePosition(source, 0, nextLine - 1));
+            var batch = new IngestBatch();
+            foreach (var (line, result, raw) in Rest.OrderBy(r => r.Line))
+            {
+                batch.Add(new SourcePosition(source, 0, line), result, key: null, raw: raw, now);
+            }
+            if (NextLine > 0)
+            {
+                batch.Advance(new SourcePosition(source, 0, NextLine - 1));
+            }
+            return batch;
         }
-        return batch;
+    }
+
+    /// <summary>The requests of one transaction, decoded and written into DuckDB's chunks on DuckDB's threads.</summary>
+    private sealed class RequestRows(EventDecoder decoder, Action<long>? partDecoded, TransactionFeed feed, string source, DateTimeOffset now,
+        ReplayTimings timings, ConcurrentBag<LineBlock> blocks, CancellationToken cancellationToken) : IDuckDbRowProducer
+    {
+        public object CreateThreadState() => new Decoded();
+
+        public void Fill(object threadState, DuckDbChunkWriter writer)
+        {
+            var decoded = (Decoded)threadState;
+            while (!writer.IsFull)
+            {
+                while (decoded.Next == decoded.Requests.Count) // a part may hold no request at all
+                {
+                    if (!feed.Parts.TryTake(out var block, Timeout.Infinite, cancellationToken))
+                    {
+                        return; // the transaction's last part was taken
+                    }
+                    Decode(block, decoded);
+                }
+                var (line, request) = decoded.Requests[decoded.Next++];
+                DuckDbEventRows.Request(writer, new SourcePosition(source, 0, line), request, now);
+            }
+        }
+
+        private void Decode(LineBlock block, Decoded decoded)
+        {
+            var started = Stopwatch.GetTimestamp();
+            decoded.Requests.Clear();
+            decoded.Next = 0;
+            for (var i = 0; i < block.Count; i++)
+            {
+                var line = block.Line(i);
+                if (IsBlank(line))
+                {
+                    continue; // a blank line is not an event: nothing to keep
+                }
+                DecodeResult result;
+                try
+                {
+                    result = decoder.Decode(line);
+                }
+                catch (Exception ex)
+                {
+                    // As in the Kafka loop: a decoder bug quarantines the line instead of aborting the replay.
+                    result = DecodeResult.Reject("decoder_error", ex.Message);
+                }
+                if (result.IsAccepted && result.Event is RequestEvent request)
+                {
+                    decoded.Requests.Add((block.LineNumber(i), request));
+                }
+                else
+                {
+                    // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
+                    feed.Keep(block.LineNumber(i), result, result.IsAccepted ? null : decoder.KeptRaw(line));
+                }
+            }
+            block.Clear();
+            blocks.Add(block);
+            timings.AddDecode(Stopwatch.GetTimestamp() - started);
+            partDecoded?.Invoke(timings.AddPart());
+        }
+    }
+
+    /// <summary>A DuckDB thread's decoded requests of its current part.</summary>
+    private sealed class Decoded
+    {
+        public List<(long Line, RequestEvent Request)> Requests { get; } = new(1024);
+
+        public int Next { get; set; }
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
@@ -487,30 +586,40 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
 }
 
 /// <summary>Time spent in the sections of one <see cref="FileReplayer.Replay"/> (Stopwatch ticks). The reader thread
-/// reads and decodes while the caller's thread writes, so the two columns overlap in wall time.</summary>
+/// reads lines while DuckDB's threads decode them and store the rows of the writer's insert, so the columns overlap
+/// in wall time.</summary>
 internal sealed class ReplayTimings
 {
-    /// <summary>Parts the writer has appended to a transaction (written by the writer thread).</summary>
-    public long PartsAppended { get; set; }
+    private long _partsAppended;
+    private long _decodeTicks;
 
-    /// <summary>Reader thread: splitting the file into lines.</summary>
+    /// <summary>Parts decoded into a transaction (on DuckDB's threads).</summary>
+    public long PartsAppended => Volatile.Read(ref _partsAppended);
+
+    /// <summary>Reader thread: splitting the file into lines and parts.</summary>
     public long ReadTicks { get; set; }
 
-    /// <summary>Reader thread: decoding a block (in parallel) and building its batch.</summary>
-    public long DecodeTicks { get; set; }
+    /// <summary>DuckDB's threads: decoding parts, added up over the threads.</summary>
+    public long DecodeTicks => Volatile.Read(ref _decodeTicks);
 
-    /// <summary>Reader thread: waiting for the writer to take a batch (the writer is the bottleneck).</summary>
+    /// <summary>Reader thread: waiting for a part to be taken (decoding and storing are the bottleneck).</summary>
     public long ReaderWaitTicks { get; set; }
 
-    /// <summary>Writer thread: <see cref="DuckDbEventStore.Write"/>.</summary>
+    /// <summary>Writer thread: a transaction, from its insert to its commit.</summary>
     public long WriteTicks { get; set; }
 
-    /// <summary>Writer thread: waiting for the next batch (the reader is the bottleneck).</summary>
+    /// <summary>Writer thread: waiting for the reader to start the next transaction.</summary>
     public long WriterWaitTicks { get; set; }
+
+    /// <summary>Counts a decoded part; returns the count so far.</summary>
+    public long AddPart() => Interlocked.Increment(ref _partsAppended);
+
+    /// <summary>Adds a part's decoding time.</summary>
+    public void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
 
     /// <inheritdoc />
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"reader: read {S(ReadTicks):F2} s, decode {S(DecodeTicks):F2} s, wait {S(ReaderWaitTicks):F2} s | writer: write {S(WriteTicks):F2} s, wait {S(WriterWaitTicks):F2} s");
+        $"reader: read {S(ReadTicks):F2} s, wait {S(ReaderWaitTicks):F2} s | DuckDB's threads: decode {S(DecodeTicks):F2} s | writer: transactions {S(WriteTicks):F2} s, wait {S(WriterWaitTicks):F2} s");
 
     private static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
 }

@@ -144,8 +144,8 @@ public sealed class FileReplayerTests : IDisposable
         Assert.Equal(partial, rest.Skipped);
     }
 
-    /// <summary>A transaction is handed to the writer in parts: a replay stopped while parts of its second transaction
-    /// were already appended stores none of them (only whole transactions), and resuming stores every line once.</summary>
+    /// <summary>A transaction is handed over in parts: a replay stopped while parts of its second transaction were
+    /// already decoded and inserted stores none of them (only whole transactions), and resuming stores every line once.</summary>
     [Fact]
     public void A_replay_stopped_inside_a_transaction_keeps_only_whole_transactions_and_resumes_exactly()
     {
@@ -159,7 +159,9 @@ public sealed class FileReplayerTests : IDisposable
             PartAppended = parts => { if (parts == 150) { cts.Cancel(); } },
         };
         Assert.Throws<OperationCanceledException>(() => replayer.Replay(full, null, cts.Token));
-        Assert.Equal(150, replayer.LastTimings.PartsAppended);
+        // Parts are decoded on DuckDB's two threads: the other one may finish the part it had taken when the first
+        // one stopped the replay.
+        Assert.InRange(replayer.LastTimings.PartsAppended, 150, 151);
         Assert.Equal(1_000L, store.Scalar("SELECT next_offset FROM ingest_offsets WHERE source LIKE 'file:%'"));
         Assert.Equal(1_000, Stored(store) + Count(store, "SELECT count(*) FROM quarantine"));
         Assert.Equal(999, Count(store, "SELECT max(source_offset) FROM (SELECT source_offset FROM requests UNION ALL SELECT source_offset FROM validations UNION ALL SELECT source_offset FROM stages UNION ALL SELECT source_offset FROM quarantine)"));

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
+
+namespace LogAnalytics.Storage;
+
+/// <summary>Rows produced on DuckDB's own threads for <see cref="DuckDbRowSource.InsertInto"/>.</summary>
+internal interface IDuckDbRowProducer
+{
+    /// <summary>State of one of DuckDB's threads scanning the producer (called once per thread).</summary>
+    object CreateThreadState();
+
+    /// <summary>Fills <paramref name="writer"/> (pointed at an empty chunk) until it is full or the producer has
+    /// nothing more for this thread; returning with no row written ends this thread's scan. May block waiting for
+    /// input. An exception fails the statement, and <see cref="DuckDbRowSource.InsertInto"/> rethrows it.</summary>
+    void Fill(object threadState, DuckDbChunkWriter writer);
+}
+
+/// <summary>
+/// Stores rows that managed code produces through DuckDB's own parallel <c>INSERT ... SELECT</c>: a table function
+/// (<c>loganalytics_rows</c>, registered through the C API) whose scan runs on up to N of DuckDB's threads, each
+/// filling the chunks DuckDB asks for with <see cref="IDuckDbRowProducer.Fill"/>. Unlike an appender, whose one thread
+/// does all of DuckDB's storage work (statistics, dictionary and FSST analysis, compression), the insert compresses
+/// row groups on every thread, as <c>read_json</c> does (README, Benchmarks: "Replay through DuckDB's own parallel
+/// insert").
+/// </summary>
+internal static unsafe class DuckDbRowSource
+{
+    /// <summary>The table function's name.</summary>
+    public const string FunctionName = "loganalytics_rows";
+
+    private static readonly ConcurrentDictionary<long, Scan> Scans = new();
+    private static readonly ConditionalWeakTable<DuckDBConnection, object> Registered = new();
+    private static long _nextId;
+
+    /// <summary>Registers the table function on <paramref name="connection"/> if it is not yet. Call it outside a
+    /// transaction: a registration inside one that rolls back would be rolled back with it.</summary>
+    public static void EnsureRegistered(DuckDBConnection connection)
+    {
+        if (Registered.TryGetValue(connection, out _))
+        {
+            return;
+        }
+        var function = DuckDbNative.CreateTableFunction();
+        try
+        {
+            DuckDbNative.TableFunctionSetName(function, FunctionName);
+            var bigint = DuckDbNative.CreateLogicalType((int)DuckDBType.BigInt);
+            DuckDbNative.TableFunctionAddParameter(function, bigint);
+            DuckDbNative.DestroyLogicalType(ref bigint);
+            DuckDbNative.TableFunctionSetBind(function, &Bind);
+            DuckDbNative.TableFunctionSetInit(function, &Init);
+            DuckDbNative.TableFunctionSetLocalInit(function, &LocalInit);
+            DuckDbNative.TableFunctionSetFunction(function, &Produce);
+            if (DuckDbNative.RegisterTableFunction(connection.NativeConnection.DangerousGetHandle(), function) != 0)
+            {
+                throw new InvalidOperationException($"DuckDB refused to register the table function {FunctionName}.");
+            }
+        }
+        finally
+        {
+            DuckDbNative.DestroyTableFunction(ref function);
+        }
+        Registered.AddOrUpdate(connection, new object());
+    }
+
+    /// <summary>Runs <c>INSERT INTO <paramref name="table"/> SELECT * FROM loganalytics_rows(...)</c> in the
+    /// connection's current transaction, with rows from <paramref name="producer"/> on up to
+    /// <paramref name="threads"/> of DuckDB's threads. The insert runs on one thread unless DuckDB's
+    /// <c>preserve_insertion_order</c> is off (<see cref="InsertionOrder"/>); rows then land in the table in no
+    /// particular order.</summary>
+    /// <returns>The rows inserted.</returns>
+    public static long InsertInto(DuckDBConnection connection, string table, IDuckDbRowProducer producer, int threads)
+    {
+        EnsureRegistered(connection);
+        var types = ColumnTypes(connection, table);
+        var id = Interlocked.Increment(ref _nextId);
+        var scan = new Scan(producer, types, Math.Max(1, threads));
+        Scans[id] = scan;
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO {table} SELECT * FROM {FunctionName}({id.ToString(CultureInfo.InvariantCulture)})";
+            try
+            {
+                return command.ExecuteNonQuery();
+            }
+            catch (Exception ex) when (scan.Error is not null)
+            {
+                // The producer's own exception (e.g. cancellation) says more than DuckDB's message wrapping it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(scan.Error).Throw();
+                throw new InvalidOperationException("unreachable", ex);
+            }
+        }
+        finally
+        {
+            Scans.TryRemove(id, out _);
+            for (var i = 0; i < types.Length; i++)
+            {
+                DuckDbNative.DestroyLogicalType(ref types[i]);
+            }
+        }
+    }
+
+    /// <summary>Turns DuckDB's <c>preserve_insertion_order</c> off (a setting of the whole database) until the
+    /// result is disposed, which restores it. Call it outside a transaction.</summary>
+    public static IDisposable InsertionOrder(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT current_setting('preserve_insertion_order')";
+        var preserve = Convert.ToBoolean(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (!preserve)
+        {
+            return new Restore(null);
+        }
+        command.CommandText = "SET preserve_insertion_order = false";
+        command.ExecuteNonQuery();
+        return new Restore(connection);
+    }
+
+    private sealed class Restore(DuckDBConnection? connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (connection is not null)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SET preserve_insertion_order = true";
+                command.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>The table's column types exactly (JSON included, so that the insert casts nothing), read from an
+    /// appender on it.</summary>
+    private static nint[] ColumnTypes(DuckDBConnection connection, string table)
+    {
+        if (NativeMethods.Appender.DuckDBAppenderCreateExt(connection.NativeConnection, null, null, table, out var appender) != DuckDBState.Success)
+        {
+            appender.Dispose();
+            throw new InvalidOperationException($"Cannot read the columns of table {table}.");
+        }
+        using (appender)
+        {
+            var count = (int)NativeMethods.Appender.DuckDBAppenderColumnCount(appender);
+            var types = new nint[count];
+            for (var i = 0; i < count; i++)
+            {
+                var type = NativeMethods.Appender.DuckDBAppenderColumnType(appender, (ulong)i);
+                // Keep the native handle beyond the SafeHandle: it is destroyed in InsertInto.
+                types[i] = type.DangerousGetHandle();
+                type.SetHandleAsInvalid();
+            }
+            return types;
+        }
+    }
+
+    private sealed class Scan(IDuckDbRowProducer producer, nint[] types, int threads)
+    {
+        public IDuckDbRowProducer Producer { get; } = producer;
+
+        public nint[] Types { get; } = types;
+
+        public int Threads { get; } = threads;
+
+        public Exception? Error { get; set; }
+    }
+
+    private sealed class ThreadState(Scan scan, object state)
+    {
+        public Scan Scan { get; } = scan;
+
+        public object State { get; } = state;
+
+        public DuckDbChunkWriter Writer { get; } = new(scan.Types.Length);
+    }
+
+    private static Scan Find(nint bindData) =>
+        Scans.TryGetValue(bindData, out var scan) ? scan : throw new InvalidOperationException($"{FunctionName} is only for LogAnalytics' own inserts.");
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void Bind(nint info)
+    {
+        try
+        {
+            var parameter = DuckDbNative.BindGetParameter(info, 0);
+            var id = DuckDbNative.GetInt64(parameter);
+            DuckDbNative.DestroyValue(ref parameter);
+            var scan = Find((nint)id);
+            for (var i = 0; i < scan.Types.Length; i++)
+            {
+                DuckDbNative.BindAddResultColumn(info, "c" + i.ToString(CultureInfo.InvariantCulture), scan.Types[i]);
+            }
+            DuckDbNative.BindSetBindData(info, (nint)id, null);
+        }
+        catch (Exception ex)
+        {
+            DuckDbNative.BindSetError(info, ex.Message);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void Init(nint info)
+    {
+        try
+        {
+            DuckDbNative.InitSetMaxThreads(info, (ulong)Find(DuckDbNative.InitGetBindData(info)).Threads);
+        }
+        catch (Exception ex)
+        {
+            DuckDbNative.InitSetError(info, ex.Message);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void LocalInit(nint info)
+    {
+        try
+        {
+            var scan = Find(DuckDbNative.InitGetBindData(info));
+            var state = new ThreadState(scan, scan.Producer.CreateThreadState());
+            DuckDbNative.InitSetInitData(info, GCHandle.ToIntPtr(GCHandle.Alloc(state)), &FreeHandle);
+        }
+        catch (Exception ex)
+        {
+            DuckDbNative.InitSetError(info, ex.Message);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void Produce(nint info, nint output)
+    {
+        ThreadState? state = null;
+        try
+        {
+            state = (ThreadState)GCHandle.FromIntPtr(DuckDbNative.FunctionGetLocalInitData(info)).Target!;
+            state.Writer.Load(output);
+            state.Scan.Producer.Fill(state.State, state.Writer);
+            DuckDbNative.DataChunkSetSize(output, state.Writer.RowsInChunk);
+        }
+        catch (Exception ex)
+        {
+            if (state is not null)
+            {
+                state.Scan.Error ??= ex;
+            }
+            DuckDbNative.DataChunkSetSize(output, 0);
+            DuckDbNative.FunctionSetError(info, ex.Message);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void FreeHandle(nint handle) => GCHandle.FromIntPtr(handle).Free();
+}
