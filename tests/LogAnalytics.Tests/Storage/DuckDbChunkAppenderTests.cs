@@ -87,7 +87,7 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
     };
 
     /// <summary>About 6,000 messages over two partitions, every kind mixed, so each table spans several chunks.</summary>
-    private static IngestBatch RandomBatch(int seed, long from, int count)
+    internal static IngestBatch RandomBatch(int seed, long from, int count)
     {
         var random = new Random(seed);
         var batch = new IngestBatch();
