@@ -58,18 +58,18 @@ internal static class ReplayBenchmark
                 {
                     var replayer = args.CreateReplayer(store);
                     result = replayer.Replay(ndjson);
+                    threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot()); // before DuckDB's threads end with the store
                     timings = replayer.LastTimings;
                     writeTimings = store.Timings.ToString();
                 }
                 replayTime = watch.Elapsed;
                 replayCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-                threads = ThreadCpu.Difference(threads0, ThreadCpu.Snapshot());
                 gc = GcSnapshot.Take() - gc0;
                 peak = sampler.PeakBytes;
             }
             Console.WriteLine($"replay      {result.Stored:N0} stored, {result.Quarantined:N0} quarantined in {replayTime.TotalSeconds:F2} s = {Format.Rate(args.Events, replayTime)} events/s, peak working set {Format.MiB(peak)} MiB");
             Console.WriteLine($"  cpu       {replayCpu.TotalSeconds:F2} s ({replayCpu.TotalSeconds / replayTime.TotalSeconds:F1} cores busy on average); gc {gc.Describe(args.Events)}");
-            Console.WriteLine($"  cpu/event {replayCpu.TotalSeconds * 1e6 / args.Events:F1} µs; threads {threads} (the writer is the main thread, decoding runs on .NET TP Workers)");
+            Console.WriteLine($"  cpu/event {replayCpu.TotalSeconds * 1e6 / args.Events:F1} µs; threads {threads} (dotnet is the writer, the main thread, and DuckDB's threads, which decode and store the requests; the reader is a .NET TP Worker)");
             Console.WriteLine($"  sections  {timings}");
             Console.WriteLine($"  store     {writeTimings}");
             Console.WriteLine($"  memory    peak RSS of the process after the replay {Format.MiB(Measure.PeakRssBytes())} MiB (VmHWM; generation included, read_json not yet)");
