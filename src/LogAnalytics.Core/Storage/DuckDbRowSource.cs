@@ -166,7 +166,12 @@ internal static unsafe class DuckDbRowSource
 
         public int Threads { get; } = threads;
 
-        public Exception? Error { get; set; }
+        private Exception? _error;
+
+        /// <summary>The first exception of any of the threads.</summary>
+        public Exception? Error => Volatile.Read(ref _error);
+
+        public void Fail(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
     }
 
     private sealed class ThreadState(Scan scan, object state)
@@ -243,10 +248,7 @@ internal static unsafe class DuckDbRowSource
         }
         catch (Exception ex)
         {
-            if (state is not null)
-            {
-                state.Scan.Error ??= ex;
-            }
+            state?.Scan.Fail(ex);
             DuckDbNative.DataChunkSetSize(output, 0);
             DuckDbNative.FunctionSetError(info, ex.Message);
         }

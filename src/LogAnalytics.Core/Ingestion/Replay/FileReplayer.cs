@@ -33,7 +33,8 @@ public readonly record struct ReplayProgress(string File, long BytesRead, long T
 /// Backfills NDJSON (.ndjson, or gzip-compressed .ndjson.gz) files through the same decoder and quarantine as the
 /// Kafka path. Idempotent: a file is identified by the SHA-256 of its content and each line's number is its offset,
 /// stored with the rows in one transaction, so replaying a file again (or resuming after a crash) adds nothing twice.
-/// Decoding runs in parallel with writing.
+/// The reader splits the file into lines while DuckDB's own threads decode them and store the requests through its
+/// parallel insert (<see cref="DuckDbRowSource"/>).
 /// </summary>
 public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, TimeProvider? clock = null)
 {
@@ -73,15 +74,16 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
 
     private const int LongLine = 64 << 10;
 
-    /// <summary>Lines the reader decodes and hands to the writer at a time; a transaction of <see cref="BatchLines"/>
-    /// is written in parts of this many lines (or of <see cref="PartBytes"/>, whichever comes first). Default 16,384.</summary>
+    /// <summary>Lines the reader hands over at a time; one of DuckDB's threads decodes and stores such a part, and a
+    /// transaction of <see cref="BatchLines"/> is made of parts of this many lines (or of <see cref="PartBytes"/>,
+    /// whichever comes first). Default 16,384.</summary>
     internal int PartLines { get; init; } = 16_384;
 
     /// <summary>Bytes of lines per part; default 8 MiB.</summary>
     internal int PartBytes { get; init; } = 8 << 20;
 
-    /// <summary>Called on the writer's thread after each part is appended, with the count so far (for tests that stop
-    /// a replay inside a transaction).</summary>
+    /// <summary>Called on the DuckDB thread that decoded a part, before its requests are stored, with the count of
+    /// parts so far (for tests that stop a replay inside a transaction).</summary>
     internal Action<long>? PartAppended { get; init; }
 
     /// <summary>DuckDB's memory limit in MiB while replaying (its cache of written blocks), or null to leave the
