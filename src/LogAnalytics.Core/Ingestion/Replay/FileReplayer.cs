@@ -167,7 +167,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
                     {
                         break; // the reader stopped inside this transaction: it rolls back
                     }
-                    var rest = feed.RestBatch(source, _clock.GetUtcNow(), decoder);
+                    var rest = feed.RestBatch(source, _clock.GetUtcNow());
                     transaction.Append(rest);
                     transaction.Commit();
                     var written = transaction.Appended;
@@ -269,7 +269,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         {
             Hand();
         }
-        if (feed is not null || lineNumber > alreadyStored || lineNumber > 0)
+        if (feed is not null || lineNumber > 0)
         {
             // The last transaction; with nothing new, an empty one that still records the end (no rows written).
             End(lineNumber);
@@ -359,7 +359,8 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         /// <summary>Whether the reader handed over the whole transaction (not cut short by a stop or an error).</summary>
         public volatile bool Complete;
 
-        public IngestBatch RestBatch(string source, DateTimeOffset now, EventDecoder decoder)
+        /// <summary>The kept rows in line order, and the transaction's end as the file's next offset.</summary>
+        public IngestBatch RestBatch(string source, DateTimeOffset now)
         {
             var batch = new IngestBatch();
             foreach (var (line, result, raw) in Rest.OrderBy(r => r.Line))
