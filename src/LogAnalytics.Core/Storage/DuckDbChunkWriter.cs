@@ -73,48 +73,36 @@ internal unsafe class DuckDbChunkWriter
 
     /// <summary>Writes an INTEGER.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Int32(int column, int value) => ((int*)_data[column])[_row] = value;
+    public void Int32(int column, int value) => Fixed(column, value);
 
     /// <summary>Writes an INTEGER or NULL.</summary>
-    public void Int32(int column, int? value)
-    {
-        if (value is { } v)
-        {
-            Int32(column, v);
-        }
-        else
-        {
-            Null(column);
-        }
-    }
+    public void Int32(int column, int? value) => Fixed(column, value);
 
     /// <summary>Writes a BIGINT.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Int64(int column, long value) => ((long*)_data[column])[_row] = value;
+    public void Int64(int column, long value) => Fixed(column, value);
 
     /// <summary>Writes a BIGINT or NULL.</summary>
-    public void Int64(int column, long? value)
-    {
-        if (value is { } v)
-        {
-            Int64(column, v);
-        }
-        else
-        {
-            Null(column);
-        }
-    }
+    public void Int64(int column, long? value) => Fixed(column, value);
 
     /// <summary>Writes a DOUBLE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Double(int column, double value) => ((double*)_data[column])[_row] = value;
+    public void Double(int column, double value) => Fixed(column, value);
 
     /// <summary>Writes a DOUBLE or NULL.</summary>
-    public void Double(int column, double? value)
+    public void Double(int column, double? value) => Fixed(column, value);
+
+    /// <summary>Writes a fixed-width value whose layout in the vector is the .NET type's (INTEGER, BIGINT, DOUBLE).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Fixed<T>(int column, T value) where T : unmanaged => ((T*)_data[column])[_row] = value;
+
+    /// <summary>Writes a fixed-width value, or NULL.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Fixed<T>(int column, T? value) where T : unmanaged
     {
         if (value is { } v)
         {
-            Double(column, v);
+            Fixed(column, v);
         }
         else
         {

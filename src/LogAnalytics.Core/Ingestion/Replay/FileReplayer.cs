@@ -250,7 +250,7 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
             }
             lineNumber++;
             var endsTransaction = (transactionLines >= BatchLines || transactionBytes >= BatchBytes || transactionLongLineBytes >= BatchLongLineBytes
-                    || (feed is not null && (feed.RestBytes >= BatchLongLineBytes || feed.Rest.Count >= BatchOtherRows)))
+                    || (feed is not null && (feed.RestBytes >= BatchLongLineBytes || feed.RestRows >= BatchOtherRows)))
                 && !partials.HasPending;
             if (block.Count >= PartLines || block.Bytes >= PartBytes || (endsTransaction && block.Count > 0))
             {
@@ -342,11 +342,17 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
         /// <summary>Bytes of quarantined lines in <see cref="Rest"/>.</summary>
         public long RestBytes => Volatile.Read(ref _restBytes);
 
+        /// <summary>Rows in <see cref="Rest"/>: a counter, because the reader asks after every line and a concurrent
+        /// queue counts its segments on every call.</summary>
+        public long RestRows => Volatile.Read(ref _restRows);
+
         private long _restBytes;
+        private long _restRows;
 
         public void Keep(long line, DecodeResult result, byte[]? raw)
         {
             Rest.Enqueue((line, result, raw));
+            Interlocked.Increment(ref _restRows);
             if (raw is not null)
             {
                 Interlocked.Add(ref _restBytes, raw.Length);
