@@ -88,7 +88,9 @@ public sealed partial class DockerfileTests : IDisposable
         try
         {
             var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+            // A deadline, not a wait: the first request to a freshly published process compiles the whole HTTP stack while
+            // the worker starts beside it and other test classes run; on a busy 2-core machine that once took over 10 s.
+            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
             var live = await http.GetAsync("/healthz");
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
             Assert.Equal("application/json", live.Content.Headers.ContentType?.MediaType);
