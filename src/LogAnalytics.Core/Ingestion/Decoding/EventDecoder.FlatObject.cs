@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -29,13 +31,32 @@ public sealed partial class EventDecoder
         {
             return false; // {} and anything stranger: the reader
         }
-        while (true)
+        for (var position = 0; ; position++)
         {
-            // The name: printable ASCII up to the closing quote, no escapes.
-            var nameEnd = EndOfPlainString(json, i + 1);
-            if (nameEnd < 0)
+            // The name: printable ASCII up to the closing quote, no escapes. Routers print the same names in the same
+            // order, so the name at this position in the thread's last object is tried first (one comparison).
+            Field field;
+            string? knownName;
+            int nameEnd;
+            if (state.TryPredictName(json[(i + 1)..], position, out var predictedLength, out field, out knownName))
             {
-                return false;
+                nameEnd = i + 1 + predictedLength;
+            }
+            else
+            {
+                nameEnd = EndOfPlainString(json, i + 1);
+                if (nameEnd < 0)
+                {
+                    return false;
+                }
+                var plainName = json[(i + 1)..nameEnd];
+                if (!state.TryRecallName(plainName, out field, out knownName))
+                {
+                    FieldNames.TryLookupAscii(plainName, out field); // ASCII, so always answered
+                    knownName = field == Field.Unknown ? null : FieldNames.NameOf(field, plainName);
+                    state.RememberName(plainName, field, knownName);
+                }
+                state.PredictName(plainName, position, field, knownName);
             }
             var name = json[(i + 1)..nameEnd];
             i = SkipWhiteSpace(json, nameEnd + 1);
@@ -87,12 +108,6 @@ public sealed partial class EventDecoder
             }
 
             // The same decisions as the reader's loop in DecodeObject.
-            if (!state.TryRecallName(name, out var field, out var knownName))
-            {
-                FieldNames.TryLookupAscii(name, out field); // ASCII, so always answered
-                knownName = field == Field.Unknown ? null : FieldNames.NameOf(field, name);
-                state.RememberName(name, field, knownName);
-            }
             if (field != Field.Unknown && fields[(int)field].Kind == ValueKind.Absent)
             {
                 ref var slot = ref fields[(int)field];
@@ -163,7 +178,13 @@ public sealed partial class EventDecoder
         return reader.TryGetDouble(out var value) ? value : double.NaN;
     }
 
-    private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int i)
+    /// <summary>The first index from <paramref name="i"/> on that is not JSON white space (usually <paramref name="i"/>
+    /// itself: routers print compact JSON).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int i) =>
+        (uint)i < (uint)json.Length && json[i] > (byte)' ' ? i : SkipWhiteSpaceLoop(json, i);
+
+    private static int SkipWhiteSpaceLoop(ReadOnlySpan<byte> json, int i)
     {
         while (i < json.Length && json[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
         {
@@ -176,21 +197,13 @@ public sealed partial class EventDecoder
     /// when the content has an escape, a control character or a non-ASCII byte (or no closing quote).</summary>
     private static int EndOfPlainString(ReadOnlySpan<byte> json, int from)
     {
-        // A byte at a time: names and values are short, shorter than vectorised searches pay off on.
-        for (var i = from; i < json.Length; i++)
-        {
-            var b = json[i];
-            if (b == (byte)'"')
-            {
-                return i;
-            }
-            if (b is (byte)'\\' or < 0x20 or >= 0x80)
-            {
-                return -1;
-            }
-        }
-        return -1;
+        var length = json[from..].IndexOfAnyExcept(PlainStringBytes);
+        return length >= 0 && json[from + length] == (byte)'"' ? from + length : -1;
     }
+
+    /// <summary>The bytes a plain string holds as they are: printable ASCII (and DEL) but the quote and the backslash.</summary>
+    private static readonly SearchValues<byte> PlainStringBytes = SearchValues.Create(
+        Enumerable.Range(0x20, 0x80 - 0x20).Where(b => b is not ('"' or '\\')).Select(b => (byte)b).ToArray());
 
     /// <summary>The end of a number in JSON's grammar (<c>-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?</c>)
     /// starting at <paramref name="i"/>, or -1.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -1062,6 +1063,42 @@ public sealed partial class EventDecoder
             field = Field.Unknown;
             name = null;
             return false;
+        }
+
+        /// <summary>The names of the flat objects this thread scanned, by position: each name's bytes with the closing
+        /// quote, the field it names and the string of a known field's spelling.</summary>
+        private readonly (byte[]? QuotedUtf8, Field Field, string? Name)[] _namesByPosition = new (byte[]?, Field, string?)[64];
+
+        /// <summary>Whether <paramref name="rest"/> (the message after a name's opening quote) starts with the name
+        /// last seen at <paramref name="position"/> and its closing quote: then it is that name, whose length and
+        /// meaning are given.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryPredictName(ReadOnlySpan<byte> rest, int position, out int length, out Field field, out string? name)
+        {
+            if ((uint)position < (uint)_namesByPosition.Length && _namesByPosition[position] is { QuotedUtf8: { } quoted } entry
+                && rest.StartsWith(quoted))
+            {
+                length = quoted.Length - 1;
+                field = entry.Field;
+                name = entry.Name;
+                return true;
+            }
+            length = 0;
+            field = Field.Unknown;
+            name = null;
+            return false;
+        }
+
+        /// <summary>Remembers an unescaped ASCII name seen at <paramref name="position"/> of a flat object.</summary>
+        public void PredictName(ReadOnlySpan<byte> utf8, int position, Field field, string? name)
+        {
+            if ((uint)position < (uint)_namesByPosition.Length)
+            {
+                var quoted = new byte[utf8.Length + 1];
+                utf8.CopyTo(quoted);
+                quoted[^1] = (byte)'"';
+                _namesByPosition[position] = (quoted, field, name);
+            }
         }
 
         /// <summary>Remembers what an ASCII name's bytes mean.</summary>
