@@ -385,69 +385,76 @@ public sealed class FileReplayer(DuckDbEventStore store, EventDecoder decoder, T
     private sealed class RequestRows(EventDecoder decoder, Action<long>? partDecoded, TransactionFeed feed, string source, DateTimeOffset now,
         ReplayTimings timings, ConcurrentBag<LineBlock> blocks, CancellationToken cancellationToken) : IDuckDbRowProducer
     {
-        public object CreateThreadState() => new Decoded();
+        public object CreateThreadState() => new Decoding();
 
         public void Fill(object threadState, DuckDbChunkWriter writer)
         {
-            var decoded = (Decoded)threadState;
+            // Each request is written into DuckDB's chunk as soon as it is decoded: the event is garbage before the
+            // next line (nothing decoded waits for a part to end, or survives a collection) and still in the cache
+            // when its row is written. A full chunk returns; the part goes on at the next call on this thread.
+            var decoding = (Decoding)threadState;
             while (!writer.IsFull)
             {
-                while (decoded.Next == decoded.Requests.Count) // a part may hold no request at all
+                if (decoding.Block is not { } block)
                 {
-                    if (!feed.Parts.TryTake(out var block, Timeout.Infinite, cancellationToken))
+                    // TryTake hands over a waiting part without looking at the token: a stopped replay decodes no more.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!feed.Parts.TryTake(out block, Timeout.Infinite, cancellationToken))
                     {
                         return; // the transaction's last part was taken
                     }
-                    Decode(block, decoded);
+                    decoding.Block = block;
+                    decoding.Next = 0;
                 }
-                var (line, request) = decoded.Requests[decoded.Next++];
-                DuckDbEventRows.Request(writer, new SourcePosition(source, 0, line), request, now);
+                var started = Stopwatch.GetTimestamp();
+                while (decoding.Next < block.Count && !writer.IsFull)
+                {
+                    DecodeLine(block, decoding.Next++, writer);
+                }
+                timings.AddDecode(Stopwatch.GetTimestamp() - started);
+                if (decoding.Next == block.Count)
+                {
+                    decoding.Block = null;
+                    block.Clear();
+                    blocks.Add(block);
+                    partDecoded?.Invoke(timings.AddPart());
+                }
             }
         }
 
-        private void Decode(LineBlock block, Decoded decoded)
+        private void DecodeLine(LineBlock block, int index, DuckDbChunkWriter writer)
         {
-            var started = Stopwatch.GetTimestamp();
-            decoded.Requests.Clear();
-            decoded.Next = 0;
-            for (var i = 0; i < block.Count; i++)
+            var line = block.Line(index);
+            if (IsBlank(line))
             {
-                var line = block.Line(i);
-                if (IsBlank(line))
-                {
-                    continue; // a blank line is not an event: nothing to keep
-                }
-                DecodeResult result;
-                try
-                {
-                    result = decoder.Decode(line);
-                }
-                catch (Exception ex)
-                {
-                    // As in the Kafka loop: a decoder bug quarantines the line instead of aborting the replay.
-                    result = DecodeResult.Reject("decoder_error", ex.Message);
-                }
-                if (result.IsAccepted && result.Event is RequestEvent request)
-                {
-                    decoded.Requests.Add((block.LineNumber(i), request));
-                }
-                else
-                {
-                    // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
-                    feed.Keep(block.LineNumber(i), result, result.IsAccepted ? null : decoder.KeptRaw(line));
-                }
+                return; // a blank line is not an event: nothing to keep
             }
-            block.Clear();
-            blocks.Add(block);
-            timings.AddDecode(Stopwatch.GetTimestamp() - started);
-            partDecoded?.Invoke(timings.AddPart());
+            DecodeResult result;
+            try
+            {
+                result = decoder.Decode(line);
+            }
+            catch (Exception ex)
+            {
+                // As in the Kafka loop: a decoder bug quarantines the line instead of aborting the replay.
+                result = DecodeResult.Reject("decoder_error", ex.Message);
+            }
+            if (result.IsAccepted && result.Event is RequestEvent request)
+            {
+                DuckDbEventRows.Request(writer, new SourcePosition(source, 0, block.LineNumber(index)), request, now);
+            }
+            else
+            {
+                // Only a rejected line's bytes are copied out of the block, to keep them in quarantine.
+                feed.Keep(block.LineNumber(index), result, result.IsAccepted ? null : decoder.KeptRaw(line));
+            }
         }
     }
 
-    /// <summary>A DuckDB thread's decoded requests of its current part.</summary>
-    private sealed class Decoded
+    /// <summary>A DuckDB thread's part being decoded, and the next line of it.</summary>
+    private sealed class Decoding
     {
-        public List<(long Line, RequestEvent Request)> Requests { get; } = new(1024);
+        public LineBlock? Block { get; set; }
 
         public int Next { get; set; }
     }
@@ -608,7 +615,8 @@ internal sealed class ReplayTimings
     /// <summary>Reader thread: splitting the file into lines and parts.</summary>
     public long ReadTicks { get; set; }
 
-    /// <summary>DuckDB's threads: decoding parts, added up over the threads.</summary>
+    /// <summary>DuckDB's threads: decoding parts and writing their requests into DuckDB's chunks, added up over the
+    /// threads.</summary>
     public long DecodeTicks => Volatile.Read(ref _decodeTicks);
 
     /// <summary>Reader thread: waiting for a part to be taken (decoding and storing are the bottleneck).</summary>
@@ -623,12 +631,12 @@ internal sealed class ReplayTimings
     /// <summary>Counts a decoded part; returns the count so far.</summary>
     public long AddPart() => Interlocked.Increment(ref _partsAppended);
 
-    /// <summary>Adds a part's decoding time.</summary>
+    /// <summary>Adds time spent decoding lines and writing their rows.</summary>
     public void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
 
     /// <inheritdoc />
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"reader: read {S(ReadTicks):F2} s, wait {S(ReaderWaitTicks):F2} s | DuckDB's threads: decode {S(DecodeTicks):F2} s | writer: transactions {S(WriteTicks):F2} s, wait {S(WriterWaitTicks):F2} s");
+        $"reader: read {S(ReadTicks):F2} s, wait {S(ReaderWaitTicks):F2} s | DuckDB's threads: decode and fill chunks {S(DecodeTicks):F2} s | writer: transactions {S(WriteTicks):F2} s, wait {S(WriterWaitTicks):F2} s");
 
     private static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
 }
