@@ -6,7 +6,8 @@ namespace LogAnalytics.Storage;
 
 /// <summary>
 /// Writes rows into one of DuckDB's data chunks of <c>duckdb_vector_size()</c> rows: fixed-width values through
-/// pointers, strings as UTF-8 bytes (those of up to 12 bytes inlined into the vector without a native call), NULLs as
+/// pointers, strings as UTF-8 bytes (those of up to 12 bytes inlined into the vector without a native call; the same
+/// string object as in a row above is copied from that row), NULLs as
 /// cleared validity bits. <see cref="DuckDbChunkAppender"/> hands full chunks to an appender; a
 /// <see cref="DuckDbRowSource"/> fills the chunks DuckDB's own threads ask a table function for.
 /// </summary>
@@ -24,6 +25,8 @@ internal unsafe class DuckDbChunkWriter
     private readonly nint[] _vectors;
     private readonly nint[] _data;
     private readonly nint[] _validity; // 0 until a NULL is written into the column of the current chunk
+    private readonly string?[] _lastString; // per column, the string last written into the current chunk...
+    private readonly ulong[] _lastStringRow; // ...and its row
     private byte[] _utf8 = new byte[256];
     private ulong _row;
 
@@ -33,6 +36,8 @@ internal unsafe class DuckDbChunkWriter
         _vectors = new nint[columns];
         _data = new nint[columns];
         _validity = new nint[columns];
+        _lastString = new string?[columns];
+        _lastStringRow = new ulong[columns];
     }
 
     /// <summary>Rows ended so far, in all chunks.</summary>
@@ -53,6 +58,7 @@ internal unsafe class DuckDbChunkWriter
             _vectors[i] = DuckDbNative.DataChunkGetVector(chunk, (ulong)i);
             _data[i] = (nint)NativeMethods.Vectors.DuckDBVectorGetData(_vectors[i]);
             _validity[i] = 0;
+            _lastString[i] = null;
         }
         _row = 0;
     }
@@ -145,6 +151,18 @@ internal unsafe class DuckDbChunkWriter
             return;
         }
         var slot = (byte*)_data[column] + (_row * 16);
+        if (ReferenceEquals(value, _lastString[column]))
+        {
+            // The same string as a row above (the replay's source, a shared experiment, attributes or model name):
+            // its 16-byte string_t is copied, pointing at the bytes already in this vector's string heap, instead of
+            // encoding the string again and asking DuckDB to copy it once more.
+            var above = (ulong*)((byte*)_data[column] + (_lastStringRow[column] * 16));
+            ((ulong*)slot)[0] = above[0];
+            ((ulong*)slot)[1] = above[1];
+            return;
+        }
+        _lastString[column] = value;
+        _lastStringRow[column] = _row;
         if (value.Length <= InlineLength)
         {
             // Inline: length, then up to 12 bytes, the rest zero (DuckDB compares inlined strings as 16 bytes).
