@@ -152,7 +152,7 @@ public sealed partial class EventDecoder
                 {
                     return new FieldValue(ValueKind.String, null, 0, Raw: null) { IsParsedTimestamp = true, Ticks = ticks };
                 }
-                var value = field is not (Field.Timestamp or Field.RequestId) && state.TryIntern(text, out var shared)
+                var value = field is not (Field.Timestamp or Field.RequestId) && state.TryInternValue(field, text, out var shared)
                     ? shared
                     : Encoding.ASCII.GetString(text);
                 return new FieldValue(ValueKind.String, value, 0, Raw: null);

@@ -191,7 +191,7 @@ public sealed partial class EventDecoder
                 {
                     return new FieldValue(ValueKind.String, null, 0, Raw: null) { IsParsedTimestamp = true, Ticks = ticks };
                 }
-                var text = field is not (Field.Timestamp or Field.RequestId) && !reader.ValueIsEscaped && state.TryIntern(reader.ValueSpan, out var shared)
+                var text = field is not (Field.Timestamp or Field.RequestId) && !reader.ValueIsEscaped && state.TryInternValue(field, reader.ValueSpan, out var shared)
                     ? shared
                     : reader.GetString();
                 return new FieldValue(ValueKind.String, text, 0, Raw: null);
@@ -1028,7 +1028,7 @@ public sealed partial class EventDecoder
                 _attributes = new byte[512]; // a huge message's attributes are not kept alive by this thread
                 return text;
             }
-            return TryIntern(json, out var shared) ? shared : Encoding.UTF8.GetString(json);
+            return TryInternRecent(AttributesSlot, json, out var shared) ? shared : Encoding.UTF8.GetString(json);
         }
 
         /// <summary>Property names seen on this thread (unescaped ASCII, up to 64 bytes), each in one of the four
@@ -1122,6 +1122,60 @@ public sealed partial class EventDecoder
         /// saves the allocation and, above all, the garbage collector's work on batches that live until stored.
         /// </summary>
         private readonly string?[] _interned = new string?[1024];
+
+        /// <summary>The two strings last shared for each field (and for the attributes), with their bytes: a router
+        /// repeats a field's value from message to message (one experiment, two endpoints), so comparing the bytes
+        /// with these comes before hashing them. Each holds up to <see cref="RecentLength"/> bytes in a buffer of its
+        /// own, reused.</summary>
+        private readonly (byte[] Utf8, int Length, string? Text)[] _recent = CreateRecent();
+
+        private const int RecentLength = 128;
+        private const int AttributesSlot = (int)Field.Count;
+
+        private static (byte[], int, string?)[] CreateRecent()
+        {
+            var recent = new (byte[], int, string?)[2 * (AttributesSlot + 1)];
+            for (var i = 0; i < recent.Length; i++)
+            {
+                recent[i] = (new byte[RecentLength], 0, null);
+            }
+            return recent;
+        }
+
+        /// <summary>The value of <paramref name="field"/> as a shared string, when it is short plain ASCII (as
+        /// <see cref="TryIntern"/>), first looked for among the field's two last values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryInternValue(Field field, ReadOnlySpan<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) =>
+            TryInternRecent((int)field, utf8, out value);
+
+        private bool TryInternRecent(int slot, ReadOnlySpan<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+        {
+            ref var first = ref _recent[2 * slot];
+            if (first.Text is not null && utf8.SequenceEqual(first.Utf8.AsSpan(0, first.Length)))
+            {
+                value = first.Text;
+                return true;
+            }
+            ref var second = ref _recent[(2 * slot) + 1];
+            if (second.Text is not null && utf8.SequenceEqual(second.Utf8.AsSpan(0, second.Length)))
+            {
+                value = second.Text;
+                return true;
+            }
+            if (!TryIntern(utf8, out value))
+            {
+                return false;
+            }
+            if (utf8.Length <= RecentLength)
+            {
+                // The older of the two makes room: its buffer is reused for the new value.
+                (first, second) = (second, first);
+                utf8.CopyTo(first.Utf8);
+                first.Length = utf8.Length;
+                first.Text = value;
+            }
+            return true;
+        }
 
         /// <summary>The shared string for <paramref name="utf8"/>, when it is short plain ASCII.</summary>
         public bool TryIntern(ReadOnlySpan<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)

@@ -81,6 +81,34 @@ public sealed class DecoderFastPathTests
     }
 
     [Fact]
+    public void Shared_strings_remembered_per_field_are_the_values_the_message_holds()
+    {
+        // Each field's two last values are compared with the message's bytes before they are hashed; values that are
+        // prefixes or extensions of each other, longer than the 128 bytes remembered, or alternating among three must
+        // come back exactly as written, on both paths (the reader's path shares the same cache).
+        string[] values =
+        [
+            "legacy", "legacy2", "legac", "holy_sheep", "holy_sheep_rollout", new string('m', 127), new string('m', 128),
+            new string('m', 129), new string('m', 200), "a", "b",
+        ];
+        var random = new Random(5);
+        foreach (var decoder in new[] { new EventDecoder(new FixedClock(Now)), new EventDecoder(new FixedClock(Now)) { UseFlatScanner = false } })
+        {
+            for (var i = 0; i < 5_000; i++)
+            {
+                var endpoint = values[random.Next(i % 2 == 0 ? 3 : values.Length)];
+                var model = values[random.Next(values.Length)];
+                var region = values[random.Next(values.Length)];
+                var evt = Assert.IsType<RequestEvent>(decoder.Decode(Encoding.UTF8.GetBytes(
+                    $$"""{"timestamp":"2026-11-24T10:00:00Z","endpoint":"{{endpoint}}","latency_ms":1,"status_code":200,"model":"{{model}}","region":"{{region}}"}""")).Event);
+                Assert.Equal(endpoint, evt.Endpoint);
+                Assert.Equal(model, evt.Model);
+                Assert.Equal($$"""{"region":"{{region}}"}""", evt.Attributes);
+            }
+        }
+    }
+
+    [Fact]
     public void Plain_decimals_decode_to_the_double_the_general_parser_gives()
     {
         var decoder = new EventDecoder(new FixedClock(Now));
