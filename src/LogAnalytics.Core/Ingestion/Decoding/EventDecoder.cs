@@ -1066,8 +1066,9 @@ public sealed partial class EventDecoder
         }
 
         /// <summary>The names of the flat objects this thread scanned, by position: each name's bytes with the closing
-        /// quote, the field it names and the string of a known field's spelling.</summary>
-        private readonly (byte[]? QuotedUtf8, Field Field, string? Name)[] _namesByPosition = new (byte[]?, Field, string?)[64];
+        /// quote (in a buffer reused when the name at that position changes), the field it names and the string of a
+        /// known field's spelling.</summary>
+        private readonly (byte[]? Quoted, int Length, Field Field, string? Name)[] _namesByPosition = new (byte[]?, int, Field, string?)[64];
 
         /// <summary>Whether <paramref name="rest"/> (the message after a name's opening quote) starts with the name
         /// last seen at <paramref name="position"/> and its closing quote: then it is that name, whose length and
@@ -1075,10 +1076,10 @@ public sealed partial class EventDecoder
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool TryPredictName(ReadOnlySpan<byte> rest, int position, out int length, out Field field, out string? name)
         {
-            if ((uint)position < (uint)_namesByPosition.Length && _namesByPosition[position] is { QuotedUtf8: { } quoted } entry
-                && rest.StartsWith(quoted))
+            if ((uint)position < (uint)_namesByPosition.Length && _namesByPosition[position] is { Quoted: { } quoted } entry
+                && rest.StartsWith(quoted.AsSpan(0, entry.Length)))
             {
-                length = quoted.Length - 1;
+                length = entry.Length - 1;
                 field = entry.Field;
                 name = entry.Name;
                 return true;
@@ -1094,10 +1095,16 @@ public sealed partial class EventDecoder
         {
             if ((uint)position < (uint)_namesByPosition.Length)
             {
-                var quoted = new byte[utf8.Length + 1];
-                utf8.CopyTo(quoted);
-                quoted[^1] = (byte)'"';
-                _namesByPosition[position] = (quoted, field, name);
+                ref var entry = ref _namesByPosition[position];
+                if (entry.Quoted is null || entry.Quoted.Length < utf8.Length + 1)
+                {
+                    entry.Quoted = new byte[Math.Max(utf8.Length + 1, 32)];
+                }
+                utf8.CopyTo(entry.Quoted);
+                entry.Quoted[utf8.Length] = (byte)'"';
+                entry.Length = utf8.Length + 1;
+                entry.Field = field;
+                entry.Name = name;
             }
         }
 
