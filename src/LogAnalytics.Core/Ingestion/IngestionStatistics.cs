@@ -118,23 +118,30 @@ public sealed class IngestionStatistics
         }
     }
 
-    /// <summary>Records a stored batch (call before the batch is cleared).</summary>
-    internal void RecordCommit(IngestBatch batch, TimeSpan duration)
+    /// <summary>Records a stored batch (call before the batch is cleared), with the requests stored beside it
+    /// (<paramref name="requestRows"/> rows whose newest event time is <paramref name="newestRequest"/>) that the
+    /// batch's objects do not hold.</summary>
+    internal void RecordCommit(IngestBatch batch, TimeSpan duration, DateTimeOffset? newestRequest = null, long requestRows = 0)
     {
         foreach (var q in batch.Quarantined)
         {
             _quarantinedByReason.AddOrUpdate(q.Rejection.Reason, 1, (_, n) => n + 1);
         }
-        if (batch.Events.Count > 0)
+        DateTimeOffset? newestEvent = batch.Events.Count > 0 ? batch.Events.Max(e => e.Event.Timestamp) : null;
+        if (newestRequest is { } request && (newestEvent is null || request > newestEvent))
         {
-            var newest = batch.Events.Max(e => e.Event.Timestamp).ToUnixTimeMilliseconds();
+            newestEvent = request;
+        }
+        if (newestEvent is { } newestTime)
+        {
+            var newest = newestTime.ToUnixTimeMilliseconds();
             long seen;
             while (newest > (seen = Interlocked.Read(ref _lastStoredEventUnixMs))
                 && Interlocked.CompareExchange(ref _lastStoredEventUnixMs, newest, seen) != seen)
             {
             }
         }
-        BatchCommitted?.Invoke(new BatchCommit(batch.Count, duration));
+        BatchCommitted?.Invoke(new BatchCommit(checked(batch.Count + (int)requestRows), duration));
     }
 
     private static DateTimeOffset? FromUnixMs(long ms) => ms == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);

@@ -146,6 +146,24 @@ public sealed class DuckDbEventStore : IDisposable
         return written;
     }
 
+    /// <summary>Writes <paramref name="batch"/> and requests decoded ahead into DuckDB's chunks
+    /// (<see cref="DuckDbRequestChunks"/>, whose offsets the batch covers) in one transaction; their rows in
+    /// <paramref name="leaveOut"/>'s offset ranges are not stored.</summary>
+    internal BatchWriteResult WriteWithRequestChunks(IngestBatch batch, IReadOnlyList<DuckDbRequestChunks> requests,
+        IReadOnlyDictionary<(string Source, int Partition), (long First, long Last)> leaveOut)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.NextOffsets.Count == 0)
+        {
+            return default;
+        }
+        using var transaction = BeginWrite();
+        transaction.AppendRequests(requests, leaveOut);
+        transaction.Append(batch);
+        transaction.Commit();
+        return transaction.Appended;
+    }
+
     /// <summary>Starts a transaction that stores several batches and commits their rows and offsets together (see
     /// <see cref="DuckDbWriteTransaction"/>); <see cref="Write"/> is one batch in one such transaction.</summary>
     public DuckDbWriteTransaction BeginWrite() => new(this, _connection, _offsets);

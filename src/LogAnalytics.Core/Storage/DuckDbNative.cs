@@ -88,4 +88,16 @@ internal static unsafe partial class DuckDbNative
 
     [LibraryImport(Library, EntryPoint = "duckdb_destroy_logical_type")]
     public static partial void DestroyLogicalType(ref nint type);
+
+    [LibraryImport(Library, EntryPoint = "duckdb_create_data_chunk")]
+    public static partial nint CreateDataChunk(nint* types, ulong columnCount);
+
+    [LibraryImport(Library, EntryPoint = "duckdb_destroy_data_chunk")]
+    public static partial void DestroyDataChunk(ref nint chunk);
+
+    [LibraryImport(Library, EntryPoint = "duckdb_vector_get_data")]
+    public static partial void* VectorGetData(nint vector);
+
+    [LibraryImport(Library, EntryPoint = "duckdb_append_data_chunk")]
+    public static partial int AppendDataChunk(nint appender, nint chunk);
 }

@@ -23,6 +23,7 @@ public sealed class DuckDbWriteTransaction : IDisposable
     private readonly Dictionary<(string Source, int Partition), long> _stored = new(); // as committed before this transaction
     private readonly Dictionary<(string Source, int Partition), long> _next = new();
     private readonly HashSet<string> _loadedSources = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Source, int Partition), (long First, long Last)> _leaveOut = new();
     private DuckDbChunkAppender? _requests, _validations, _stages, _quarantine;
     private long _prepareTicks, _appendTicks;
     private bool _done;
@@ -113,6 +114,56 @@ public sealed class DuckDbWriteTransaction : IDisposable
         return result;
     }
 
+    /// <summary>Appends requests decoded ahead into DuckDB's chunks (<see cref="DuckDbRequestChunks"/>). Their rows
+    /// are not checked one by one against the stored offsets as <see cref="Append"/>'s are: chunks whose rows start
+    /// below their partition's stored offset are refused (the Kafka pipeline decodes such messages again as objects,
+    /// which are skipped one by one). Rows in <paramref name="leaveOut"/>'s offset ranges (partitions lost to another
+    /// consumer after they were decoded; no other row of this transaction may lie there) are deleted again in this
+    /// transaction before it commits.</summary>
+    /// <returns>The rows appended (those to be left out included).</returns>
+    internal BatchWriteResult AppendRequests(IReadOnlyList<DuckDbRequestChunks> chunks,
+        IReadOnlyDictionary<(string Source, int Partition), (long First, long Last)> leaveOut)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        ArgumentNullException.ThrowIfNull(leaveOut);
+        ThrowIfUnusable();
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            LoadStoredOffsets(chunks.SelectMany(c => c.Offsets.Keys));
+            var appendStarted = Stopwatch.GetTimestamp();
+            _prepareTicks += appendStarted - started;
+            long requests = 0;
+            foreach (var chunk in chunks)
+            {
+                foreach (var (key, (first, _)) in chunk.Offsets)
+                {
+                    if (!leaveOut.ContainsKey(key) && _stored.TryGetValue(key, out var next) && first < next)
+                    {
+                        throw new InvalidOperationException(
+                            $"Requests decoded ahead start at offset {first} of {key.Source} [{key.Partition}], below its stored next offset {next}; they would be stored twice (a bug in the pipeline, which must decode such messages again)");
+                    }
+                }
+                (_requests ??= Open("requests", DuckDbEventRows.RequestColumns)).AppendChunks(chunk, _now);
+                requests += chunk.Rows;
+            }
+            foreach (var (key, range) in leaveOut)
+            {
+                _leaveOut[key] = _leaveOut.TryGetValue(key, out var known) ? (Math.Min(known.First, range.First), Math.Max(known.Last, range.Last)) : range;
+            }
+            _appendTicks += Stopwatch.GetTimestamp() - appendStarted;
+            var result = new BatchWriteResult(checked((int)requests), 0, 0, 0);
+            Appended = Appended with { Requests = Appended.Requests + result.Requests };
+            return result;
+        }
+        catch
+        {
+            _failed = true;
+            _offsetCache.Clear();
+            throw;
+        }
+    }
+
     /// <summary>When the rows of this transaction are stored (their <c>ingested_at</c>).</summary>
     internal DateTimeOffset Now => _now;
 
@@ -155,8 +206,10 @@ public sealed class DuckDbWriteTransaction : IDisposable
             {
                 appender?.Close();
             }
+            var left = DeleteLeftOut();
             var appended = Stopwatch.GetTimestamp();
             _appendTicks += appended - closeStarted;
+            Appended = Appended with { Requests = Appended.Requests - left };
             DuckDbEventStore.UpsertOffsets(_connection, _next, _stored, _now);
             var commitStarted = Stopwatch.GetTimestamp();
             _transaction.Commit();
@@ -178,6 +231,24 @@ public sealed class DuckDbWriteTransaction : IDisposable
             _offsetCache.Clear();
             throw;
         }
+    }
+
+    /// <summary>Deletes the rows of this transaction that <see cref="AppendRequests"/> was told to leave out: the
+    /// offsets of their partitions that this transaction appended (rows stored before lie below them).</summary>
+    private int DeleteLeftOut()
+    {
+        var deleted = 0;
+        foreach (var ((source, partition), (first, last)) in _leaveOut)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM requests WHERE source = $1 AND source_partition = $2 AND source_offset BETWEEN $3 AND $4";
+            cmd.Parameters.Add(new DuckDBParameter(source));
+            cmd.Parameters.Add(new DuckDBParameter(partition));
+            cmd.Parameters.Add(new DuckDBParameter(first));
+            cmd.Parameters.Add(new DuckDBParameter(last));
+            deleted += cmd.ExecuteNonQuery();
+        }
+        return deleted;
     }
 
     private void ThrowIfUnusable()

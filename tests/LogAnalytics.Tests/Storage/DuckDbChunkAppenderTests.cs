@@ -40,7 +40,7 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
 
     private static T? MaybeValue<T>(Random random, T value) where T : struct => random.Next(4) == 0 ? null : value;
 
-    private static RequestEvent RandomRequest(Random random) => new()
+    internal static RequestEvent RandomRequest(Random random) => new()
     {
         Timestamp = Ts.AddTicks(random.NextInt64(-10_000_000_000, 10_000_000_000)),
         Endpoint = Pick(random),

@@ -47,6 +47,11 @@ internal sealed class IngestionPipeline : IDisposable
 
     // Writer thread only.
     private readonly IngestBatch _batch = new();
+    private readonly List<DuckDbRequestChunks> _requests = new(); // the batch's requests, in DuckDB's chunks
+    private long _requestRows;
+    // Offsets of partitions lost after their requests joined _requests: deleted again in the transaction that stores
+    // the batch, which is written at once (before any later chunk of the same partition could join it).
+    private readonly Dictionary<(string, int), (long First, long Last)> _leaveOut = new();
     private long _batchBytes; // message bytes in _batch, so that a batch of huge events stays bounded in memory
     private readonly Dictionary<(string, int), long> _stored = new();
     private readonly Stopwatch _batchAge = new();
@@ -177,7 +182,10 @@ internal sealed class IngestionPipeline : IDisposable
         }
         Control(() =>
         {
-            _batch.DropPartitions(lost);
+            if (DropFromBatch(lost))
+            {
+                WriteBatch(); // now, while the rows to leave out are only those of this batch
+            }
             foreach (var p in lost)
             {
                 _stored.Remove(p);
@@ -297,24 +305,57 @@ internal sealed class IngestionPipeline : IDisposable
         // No chunk is ever skipped, not even on shutdown: a later chunk's offsets would cover its messages.
     }
 
-    private DecodeResult[] Decode(List<ConsumeResult<byte[]?, byte[]?>> messages)
+    /// <summary>Decodes a chunk on the thread pool. Requests go straight into DuckDB's chunks
+    /// (<see cref="DuckDbRequestChunks"/>), so nothing of them stays on the .NET heap while their batch grows; the
+    /// other results (validations, stages, rejections) are kept as objects.</summary>
+    private DecodedChunk Decode(List<ConsumeResult<byte[]?, byte[]?>> messages)
     {
         var started = Stopwatch.GetTimestamp();
         var results = new DecodeResult[messages.Count];
-        for (var i = 0; i < results.Length; i++)
+        var inChunks = new bool[messages.Count];
+        var requests = new DuckDbRequestChunks();
+        try
         {
-            try
+            for (var i = 0; i < results.Length; i++)
             {
-                results[i] = _decoder.Decode(messages[i].Message.Value);
-            }
-            catch (Exception ex)
-            {
-                // A decoder bug quarantines the message instead of stopping ingestion.
-                results[i] = DecodeResult.Reject("decoder_error", ex.Message);
+                var message = messages[i];
+                var result = DecodeOne(message);
+                if (result.Event is RequestEvent request)
+                {
+                    requests.Add(new SourcePosition(message.Topic, message.Partition.Value, message.Offset.Value), request);
+                    inChunks[i] = true;
+                }
+                else
+                {
+                    results[i] = result;
+                }
             }
         }
+        catch
+        {
+            requests.Dispose();
+            throw;
+        }
+        if (requests.Rows == 0)
+        {
+            requests.Dispose();
+            requests = null;
+        }
         _timings.AddDecode(Stopwatch.GetTimestamp() - started);
-        return results;
+        return new DecodedChunk(results, inChunks, requests);
+    }
+
+    private DecodeResult DecodeOne(ConsumeResult<byte[]?, byte[]?> message)
+    {
+        try
+        {
+            return _decoder.Decode(message.Message.Value);
+        }
+        catch (Exception ex)
+        {
+            // A decoder bug quarantines the message instead of stopping ingestion.
+            return DecodeResult.Reject("decoder_error", ex.Message);
+        }
     }
 
     private void WriterLoop()
@@ -323,14 +364,14 @@ internal sealed class IngestionPipeline : IDisposable
         {
             while (true)
             {
-                var wait = _batch.Count == 0 ? Timeout.InfiniteTimeSpan : _batchMaxDelay - _batchAge.Elapsed;
-                if (_batch.Count > 0 && BatchDue)
+                var wait = BatchCount == 0 ? Timeout.InfiniteTimeSpan : _batchMaxDelay - _batchAge.Elapsed;
+                if (BatchCount > 0 && BatchDue)
                 {
                     // Due, but kept for the backlog's next chunk (see GrowUnderBacklog): wait for it no longer than the
                     // grace after the last one, and not at all once that has passed.
                     wait = NextChunkGrace - Stopwatch.GetElapsedTime(_lastChunkAt);
                 }
-                if (_batch.Count == 0)
+                if (BatchCount == 0)
                 {
                     _idle?.Invoke();
                     wait = TimeSpan.FromMilliseconds(250);
@@ -344,7 +385,7 @@ internal sealed class IngestionPipeline : IDisposable
                     {
                         break;
                     }
-                    if (_batch.Count > 0 && BatchDue && !GrowUnderBacklog())
+                    if (BatchCount > 0 && BatchDue && !GrowUnderBacklog())
                     {
                         WriteBatch();
                     }
@@ -399,11 +440,11 @@ internal sealed class IngestionPipeline : IDisposable
     private bool GrowUnderBacklog() =>
         ((_pending.TryPeek(out var next) && next is Chunk) ||
          (_lastChunkFull && Stopwatch.GetElapsedTime(_lastChunkAt) < NextChunkGrace)) &&
-        _batch.Count < BacklogBatchMaxEvents &&
+        BatchCount < BacklogBatchMaxEvents &&
         _batchAge.Elapsed < (BacklogBatchMaxDelay > _batchMaxDelay ? BacklogBatchMaxDelay : _batchMaxDelay);
 
     /// <summary>Whether the batch is due by <c>Ingestion:BatchMaxEvents</c> or <c>Ingestion:BatchMaxDelayMs</c>.</summary>
-    private bool BatchDue => _batch.Count >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay;
+    private bool BatchDue => BatchCount >= _batchMaxEvents || _batchAge.Elapsed >= _batchMaxDelay;
 
     /// <summary>How long a due batch waits for the chunk after a full one (the consumer hands a chunk on when full or
     /// after at most 100 ms, so under a backlog the next comes well within this): the most a batch's write is
@@ -412,37 +453,114 @@ internal sealed class IngestionPipeline : IDisposable
 
     private void Assemble(Chunk chunk)
     {
-        var decoded = chunk.Decoded.GetAwaiter().GetResult();
+        var (results, inChunks, requests) = chunk.Decoded.GetAwaiter().GetResult();
         var dropping = !_dropping.IsEmpty;
-        for (var i = 0; i < decoded.Length; i++)
+        if (requests is not null)
+        {
+            // Rows in DuckDB's chunks cannot be left out one by one: when one of them must be (a redelivery, or a
+            // partition lost meanwhile), this chunk's requests are decoded again as objects, which are.
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (inChunks[i] && Skip(chunk.Messages[i], dropping))
+                {
+                    for (var j = 0; j < results.Length; j++)
+                    {
+                        if (inChunks[j])
+                        {
+                            results[j] = DecodeOne(chunk.Messages[j]);
+                            inChunks[j] = false;
+                        }
+                    }
+                    requests.Dispose();
+                    requests = null;
+                    break;
+                }
+            }
+        }
+        var empty = BatchCount == 0;
+        for (var i = 0; i < results.Length; i++)
         {
             var message = chunk.Messages[i];
-            var key = (message.Topic, message.Partition.Value);
-            if ((dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && message.Offset.Value < next))
+            if (Skip(message, dropping))
             {
                 continue; // lost to another consumer, or already stored (a redelivery): never twice
             }
-            if (_batch.Count == 0)
+            if (empty)
             {
                 _batchAge.Restart();
+                empty = false;
             }
-            var result = decoded[i];
             _batchBytes += message.Message.Value?.Length ?? 0;
-            _batch.Add(new SourcePosition(message.Topic, key.Value, message.Offset.Value), result, message.Message.Key,
-                result.IsAccepted ? null : _decoder.KeptRaw(message.Message.Value), chunk.ReceivedAt);
+            var position = new SourcePosition(message.Topic, message.Partition.Value, message.Offset.Value);
+            if (inChunks[i])
+            {
+                _batch.Advance(position); // its row is in requests
+                _statistics.RecordConsumed(accepted: true);
+                continue;
+            }
+            var result = results[i];
+            _batch.Add(position, result, message.Message.Key, result.IsAccepted ? null : _decoder.KeptRaw(message.Message.Value), chunk.ReceivedAt);
             _statistics.RecordConsumed(result.IsAccepted);
         }
+        if (requests is not null)
+        {
+            _requests.Add(requests);
+            _requestRows += requests.Rows;
+        }
+    }
+
+    /// <summary>Whether a message must not be stored: its partition was lost to another consumer, or it is below the
+    /// partition's stored offset (a redelivery).</summary>
+    private bool Skip(ConsumeResult<byte[]?, byte[]?> message, bool dropping)
+    {
+        var key = (message.Topic, message.Partition.Value);
+        return (dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && message.Offset.Value < next);
+    }
+
+    /// <summary>Messages in the batch: the objects of <see cref="_batch"/> and the rows in <see cref="_requests"/>.</summary>
+    private long BatchCount => _batch.Count + _requestRows;
+
+    /// <summary>Drops the batch's requests in DuckDB's chunks and forgets the partitions to leave out.</summary>
+    private void ClearRequests()
+    {
+        foreach (var requests in _requests)
+        {
+            requests.Dispose();
+        }
+        _requests.Clear();
+        _requestRows = 0;
+        _leaveOut.Clear();
+    }
+
+    /// <summary>Drops what the batch holds of <paramref name="lost"/>: its objects now, its rows in DuckDB's chunks
+    /// in the transaction that stores the rest, which the caller writes before it takes another chunk. Returns
+    /// whether there are such rows.</summary>
+    private bool DropFromBatch(IReadOnlyCollection<(string Topic, int Partition)> lost)
+    {
+        _batch.DropPartitions(lost);
+        foreach (var p in lost)
+        {
+            foreach (var requests in _requests)
+            {
+                if (requests.Offsets.TryGetValue(p, out var range))
+                {
+                    _leaveOut[p] = _leaveOut.TryGetValue(p, out var known) ? (Math.Min(known.First, range.First), Math.Max(known.Last, range.Last)) : range;
+                }
+            }
+        }
+        return _leaveOut.Count > 0;
     }
 
     private void WriteBatch()
     {
         if (!_dropping.IsEmpty)
         {
-            _batch.DropPartitions(_dropping.Keys.ToList());
+            DropFromBatch(_dropping.Keys.ToList());
         }
         if (_batch.NextOffsets.Count == 0)
         {
             _batch.Clear();
+            ClearRequests();
             _batchBytes = 0;
             return;
         }
@@ -450,7 +568,7 @@ internal sealed class IngestionPipeline : IDisposable
         _deadLetters.Publish(_batch.Quarantined, DeadLetterTimeout);
         var written = WriteWithRetry();
         _timings.WriteTicks += Stopwatch.GetTimestamp() - started;
-        _statistics.RecordCommit(_batch, Stopwatch.GetElapsedTime(started));
+        _statistics.RecordCommit(_batch, Stopwatch.GetElapsedTime(started), _requests.Max(r => r.Newest), _requestRows);
         foreach (var ((topic, partition), next) in _batch.NextOffsets)
         {
             _stored[(topic, partition)] = next;
@@ -472,6 +590,7 @@ internal sealed class IngestionPipeline : IDisposable
                 written.Quarantined, _deadLetterTopic);
         }
         _batch.Clear();
+        ClearRequests();
         _batchBytes = 0;
     }
 
@@ -481,13 +600,13 @@ internal sealed class IngestionPipeline : IDisposable
         {
             try
             {
-                return _store.Write(_batch);
+                return _store.WriteWithRequestChunks(_batch, _requests, _leaveOut);
             }
             catch (Exception ex) when (attempt < 5)
             {
                 var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt));
                 _log.LogError(ex, "Writing a batch of {Count} messages to {DatabasePath} failed (attempt {Attempt}); retrying in {Backoff}. " +
-                    "Check free disk space and that no other process holds the file", _batch.Count, _store.DatabasePath, attempt, backoff);
+                    "Check free disk space and that no other process holds the file", BatchCount, _store.DatabasePath, attempt, backoff);
                 Thread.Sleep(backoff); // the writer's own back-off, not synchronisation
             }
         }
@@ -501,7 +620,11 @@ internal sealed class IngestionPipeline : IDisposable
 
     private abstract class Step;
 
-    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, long bytes, Task<DecodeResult[]> decoded) : Step
+    /// <summary>A decoded chunk: per message its result, or <c>inChunks[i]</c> when its request is a row of
+    /// <c>Requests</c> instead.</summary>
+    private sealed record DecodedChunk(DecodeResult[] Results, bool[] InChunks, DuckDbRequestChunks? Requests);
+
+    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, long bytes, Task<DecodedChunk> decoded) : Step
     {
         public List<ConsumeResult<byte[]?, byte[]?>> Messages { get; } = messages;
 
@@ -509,7 +632,7 @@ internal sealed class IngestionPipeline : IDisposable
 
         public long Bytes { get; } = bytes;
 
-        public Task<DecodeResult[]> Decoded { get; } = decoded;
+        public Task<DecodedChunk> Decoded { get; } = decoded;
     }
 
     private sealed class ControlStep(Func<object?> action) : Step

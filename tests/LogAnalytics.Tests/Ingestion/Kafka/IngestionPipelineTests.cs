@@ -122,6 +122,32 @@ public sealed class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void A_partition_lost_after_its_requests_joined_the_batch_is_left_out_and_the_rest_is_stored_at_once()
+    {
+        using var pipeline = Create();
+        pipeline.Start(consumer: null);
+        pipeline.Post(Range(0, 0, 100));
+        pipeline.Flush([]);
+
+        // One chunk of both partitions, assembled into the batch (its requests are rows in DuckDB's chunks by then:
+        // LoadPositions returns once everything posted before it is assembled), then partition 0 is lost.
+        pipeline.Post([.. Range(0, 100, 100), .. Range(1, 0, 100)]);
+        pipeline.LoadPositions([]);
+        pipeline.Drop([(Topic, 0)]);
+
+        // Stored at once, without partition 0 and without a flush.
+        Assert.Equal(Expected((0, 0, 100), (1, 0, 100)), StoredPositions());
+        Assert.Equal(new Dictionary<int, long> { [0] = 100, [1] = 100 }, _store.LoadOffsets(Topic));
+
+        // Assigned again: the same messages come again and are stored once.
+        Assert.Equal(100, pipeline.LoadPositions([new TopicPartition(Topic, 0)]).Single().Offset.Value);
+        pipeline.Post([.. Range(0, 100, 100), .. Range(1, 100, 10)]);
+        pipeline.Flush([]);
+        Assert.Equal(Expected((0, 0, 200), (1, 0, 110)), StoredPositions());
+        Assert.Empty(Rows("SELECT source_partition, source_offset FROM requests GROUP BY ALL HAVING count(*) > 1"));
+    }
+
+    [Fact]
     public void A_batch_is_written_at_its_deadline_without_a_flush()
     {
         using var pipeline = Create(batchMaxEvents: 1_000_000, batchMaxDelayMs: 50);

@@ -1,0 +1,125 @@
+using LogAnalytics.Ingestion;
+using LogAnalytics.Ingestion.Decoding;
+
+namespace LogAnalytics.Storage;
+
+/// <summary>
+/// <c>requests</c> rows written into DuckDB data chunks as soon as they are decoded, ahead of the transaction that
+/// stores them: the Kafka pipeline's decode tasks fill one of these per chunk of consumed messages on the thread pool,
+/// and the writer hands its chunks to the requests appender when the batch is stored
+/// (<see cref="DuckDbWriteTransaction.AppendRequests"/>). The rows live in DuckDB's memory, not on the .NET heap: a
+/// batch under a backlog holds a quarter of a million requests for up to two seconds, and as .NET objects each of
+/// them survived two or three collections, which paused every thread of the worker, the consumer included (README,
+/// Benchmarks: "Kafka requests decoded into DuckDB's chunks").
+/// </summary>
+/// <remarks>Filled by one thread, then handed over (through the decode task's result) and appended, retried or
+/// disposed by the writer. <c>ingested_at</c> is written when the rows are appended: the transaction's time, as for
+/// every other row. Chunks keep their rows after an append, so a failed transaction can be retried with them.</remarks>
+internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposable
+{
+    private const int IngestedAtColumn = 3;
+
+    // The column types of requests; created once for the process (a few bytes each) and never destroyed.
+    private static readonly nint[] Types = DuckDbEventRows.RequestColumns.Select(t => DuckDbNative.CreateLogicalType((int)t)).ToArray();
+
+    private readonly List<(nint Chunk, ulong Rows)> _full = new();
+    private readonly Dictionary<(string Source, int Partition), (long First, long Last)> _offsets = new();
+    private nint _current;
+
+    /// <summary>An empty set of chunks, ready for the first row.</summary>
+    public DuckDbRequestChunks()
+        : base(Types.Length)
+    {
+        NewChunk();
+    }
+
+    /// <summary>The newest event time among the rows, or null when there is none.</summary>
+    public DateTimeOffset? Newest { get; private set; }
+
+    /// <summary>The lowest and highest offset of the rows per source partition.</summary>
+    public IReadOnlyDictionary<(string Source, int Partition), (long First, long Last)> Offsets => _offsets;
+
+    /// <summary>Writes one request's row (its <c>ingested_at</c> is set when appended).</summary>
+    public void Add(SourcePosition position, RequestEvent request)
+    {
+        ObjectDisposedException.ThrowIf(_current == 0, this);
+        DuckDbEventRows.Request(this, position, request, default);
+        var key = (position.Source, position.Partition);
+        _offsets[key] = _offsets.TryGetValue(key, out var range)
+            ? (Math.Min(range.First, position.Offset), Math.Max(range.Last, position.Offset))
+            : (position.Offset, position.Offset);
+        if (Newest is not { } newest || request.Timestamp > newest)
+        {
+            Newest = request.Timestamp;
+        }
+    }
+
+    /// <summary>Hands every row to <paramref name="appender"/> (a <c>duckdb_appender</c> on <c>requests</c>), with
+    /// <c>ingested_at</c> = <paramref name="ingestedAt"/>. Returns false when DuckDB refused a chunk (the appender's
+    /// error says why).</summary>
+    internal bool AppendTo(nint appender, DateTimeOffset ingestedAt)
+    {
+        ObjectDisposedException.ThrowIf(_current == 0, this);
+        var micros = MicrosSinceEpoch(ingestedAt);
+        foreach (var (chunk, rows) in _full)
+        {
+            if (!Append(appender, chunk, rows, micros))
+            {
+                return false;
+            }
+        }
+        return RowsInChunk == 0 || Append(appender, _current, RowsInChunk, micros);
+    }
+
+    private static bool Append(nint appender, nint chunk, ulong rows, long ingestedAt)
+    {
+        DuckDbNative.DataChunkSetSize(chunk, rows);
+        var column = (long*)DuckDbNative.VectorGetData(DuckDbNative.DataChunkGetVector(chunk, IngestedAtColumn));
+        new Span<long>(column, checked((int)rows)).Fill(ingestedAt);
+        return DuckDbNative.AppendDataChunk(appender, chunk) == 0;
+    }
+
+    /// <inheritdoc />
+    protected override void ChunkFull()
+    {
+        _full.Add((_current, RowsInChunk));
+        NewChunk();
+    }
+
+    private void NewChunk()
+    {
+        fixed (nint* types = Types)
+        {
+            _current = DuckDbNative.CreateDataChunk(types, (ulong)Types.Length);
+        }
+        if (_current == 0)
+        {
+            throw new InvalidOperationException("DuckDB could not create a data chunk for requests (out of memory?)");
+        }
+        Load(_current);
+    }
+
+    /// <summary>Releases the chunks.</summary>
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~DuckDbRequestChunks() => Free();
+
+    private void Free()
+    {
+        foreach (var (chunk, _) in _full)
+        {
+            var c = chunk;
+            DuckDbNative.DestroyDataChunk(ref c);
+        }
+        _full.Clear();
+        if (_current != 0)
+        {
+            DuckDbNative.DestroyDataChunk(ref _current);
+            _current = 0;
+        }
+    }
+}
