@@ -78,7 +78,7 @@ internal sealed class IngestionPipeline : IDisposable
         _idle = idle;
         _timings = statistics.Pipeline;
         ChunkSize = Math.Clamp(batchMaxEvents, 1, 1024);
-        Capacity = Math.Clamp(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), 4, 256);
+        Capacity = Math.Clamp(Math.Max(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), MinCapacity), 4, 256);
         _queue = new BlockingCollection<Step>(_pending);
         _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
     }
@@ -108,13 +108,18 @@ internal sealed class IngestionPipeline : IDisposable
     /// backlog batch of the usual router event of about 400 bytes).</summary>
     public long BatchMaxBytes { get; init; } = 128L << 20;
 
+    /// <summary>The least <see cref="Capacity"/>: 128 chunks.</summary>
+    public const int MinCapacity = 128;
+
     /// <summary>Messages per chunk (one decode task).</summary>
     public int ChunkSize { get; }
 
-    /// <summary>Chunks queued at most; the consumer waits when the queue is full. Two light-traffic batches' worth:
-    /// one being written, one being decoded and assembled. (A deeper queue, a backlog batch's worth, was measured
-    /// slower: more decode tasks at once on two cores cost more CPU than they overlap.) <see cref="QueueMaxBytes"/>
-    /// bounds the same queue by message bytes.</summary>
+    /// <summary>Chunks queued at most; the consumer waits when the queue is full. Two light-traffic batches' worth,
+    /// and at least <see cref="MinCapacity"/>, so that under a backlog the consumer goes on polling (and the decode
+    /// tasks on decoding) while the writer stores a batch: with ten chunks it stopped after 10,240 messages and one
+    /// core idled for most of each write. (Before requests were decoded into DuckDB's chunks a deeper queue was
+    /// measured slower: more decoded objects alive at once cost the garbage collector more than the overlap gained.)
+    /// <see cref="QueueMaxBytes"/> bounds the same queue by message bytes (64 MiB, about 150,000 router events).</summary>
     public int Capacity { get; }
 
     /// <summary>Message bytes queued at most (besides the batch being assembled or written); a chunk is always let in

@@ -167,7 +167,7 @@ public sealed class IngestionPipelineTests : IDisposable
     {
         using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
             NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10)) { BacklogBatchMaxEvents = 25 };
-        Assert.Equal(4, pipeline.Capacity); // room for the four chunks below without a writer
+        Assert.Equal(IngestionPipeline.MinCapacity, pipeline.Capacity); // room for the four chunks below without a writer
         // Four chunks wait before the writer starts: the consumer is ahead of the writer.
         for (var i = 0; i < 4; i++)
         {
@@ -246,7 +246,7 @@ public sealed class IngestionPipelineTests : IDisposable
         var chunkBytes = Range(0, 0, 10).Sum(m => (long)(m.Message.Value?.Length ?? 0));
         using var pipeline = new IngestionPipeline(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System,
             NullLogger.Instance, "", batchMaxEvents: 10, TimeSpan.FromMinutes(10)) { QueueMaxBytes = chunkBytes + 1 };
-        Assert.Equal(4, pipeline.Capacity); // the count alone would let four chunks in
+        Assert.Equal(IngestionPipeline.MinCapacity, pipeline.Capacity); // the count alone would let many chunks in
         pipeline.Post(Range(0, 0, 10)); // an empty queue always takes a chunk, however large
         var second = Task.Run(() => pipeline.Post(Range(0, 10, 10)));
         // No writer yet and the bytes would pass the bound: the consumer waits (up to the deadline, it must not get in).
