@@ -91,6 +91,37 @@ public sealed class LakeWriterTests : IDisposable
         .Select(p => Path.GetRelativePath(LakeRoot, p)).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
+    public void Each_row_lands_in_the_folder_of_its_own_UTC_hour_at_the_hour_boundaries_and_before_1970()
+    {
+        DateTimeOffset[] times =
+        [
+            Hour10.AddTicks(-10), // 09:59:59.999999
+            Hour10,
+            Hour10.AddHours(1).AddTicks(-10),
+            new(1969, 12, 31, 23, 30, 0, TimeSpan.Zero),
+            new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(-10), // the last microsecond before the epoch
+            new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            new(2026, 11, 24, 23, 59, 59, TimeSpan.Zero),
+        ];
+        _store.Write(Batch("router-logs", 0, 0, times.Length, o => times[o]));
+        NewWriter().Flush(Hour10.AddHours(2));
+
+        using var reader = LakeReader(LakeRoot);
+        using var cmd = reader.CreateCommand();
+        cmd.CommandText = $"SELECT source_offset, filename FROM read_parquet('{LakeRoot}/requests/**/*.parquet', filename = true) ORDER BY 1";
+        using var rows = cmd.ExecuteReader();
+        var seen = 0;
+        while (rows.Read())
+        {
+            var t = times[rows.GetInt64(0)].UtcDateTime;
+            var folder = Path.Combine($"date={t:yyyy-MM-dd}", $"hour={t.Hour}") + Path.DirectorySeparatorChar;
+            Assert.Contains(folder, rows.GetString(1), StringComparison.Ordinal);
+            seen++;
+        }
+        Assert.Equal(times.Length, seen);
+    }
+
+    [Fact]
     public void A_flush_writes_every_stored_row_once_into_hive_folders_named_by_source_range()
     {
         _store.Write(Batch("router-logs", 0, 0, 300, o => Hour10.AddMinutes(o % 90), o => o % 3 == 0 ? null : "exp-a"));
