@@ -77,7 +77,7 @@ internal sealed class IngestionPipeline : IDisposable
         _batchMaxDelay = batchMaxDelay;
         _idle = idle;
         _timings = statistics.Pipeline;
-        ChunkSize = Math.Clamp(batchMaxEvents, 1, 1024);
+        ChunkSize = Math.Clamp(batchMaxEvents, 1, (int)DuckDbChunkWriter.Capacity); // 2,048
         Capacity = Math.Clamp(Math.Max(2 * (int)Math.Ceiling(batchMaxEvents / (double)ChunkSize), MinCapacity), 4, 256);
         _queue = new BlockingCollection<Step>(_pending);
         _thread = new Thread(WriterLoop) { IsBackground = true, Name = "loganalytics-writer" };
@@ -111,7 +111,8 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>The least <see cref="Capacity"/>: 128 chunks.</summary>
     public const int MinCapacity = 128;
 
-    /// <summary>Messages per chunk (one decode task).</summary>
+    /// <summary>Messages per chunk (one decode task): <c>Ingestion:BatchMaxEvents</c>, at most 2,048, the rows of one
+    /// DuckDB data chunk, so that a decode task under a backlog fills its requests' chunk instead of half of it.</summary>
     public int ChunkSize { get; }
 
     /// <summary>Chunks queued at most; the consumer waits when the queue is full. Two light-traffic batches' worth,
