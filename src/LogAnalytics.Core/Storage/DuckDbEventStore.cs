@@ -133,18 +133,9 @@ public sealed class DuckDbEventStore : IDisposable
     /// messages twice (a redelivery after a rebalance, a file replayed again) adds nothing.
     /// </summary>
     /// <returns>How many rows of each kind were written (after skipping what was already stored).</returns>
-    public BatchWriteResult Write(IngestBatch batch)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.NextOffsets.Count == 0)
-        {
-            return default;
-        }
-        using var transaction = BeginWrite();
-        var written = transaction.Append(batch);
-        transaction.Commit();
-        return written;
-    }
+    public BatchWriteResult Write(IngestBatch batch) => WriteWithRequestChunks(batch, [], NothingLeftOut);
+
+    private static readonly Dictionary<(string Source, int Partition), (long First, long Last)> NothingLeftOut = new();
 
     /// <summary>Writes <paramref name="batch"/> and requests decoded ahead into DuckDB's chunks
     /// (<see cref="DuckDbRequestChunks"/>, whose offsets the batch covers) in one transaction; their rows in

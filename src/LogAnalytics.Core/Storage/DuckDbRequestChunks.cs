@@ -26,6 +26,12 @@ internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposabl
     private readonly Dictionary<(string Source, int Partition), (long First, long Last)> _offsets = new();
     private nint _current;
 
+    // The partition of the rows added last and their offsets: a chunk of consumed messages holds long runs of one
+    // partition, so _offsets is updated when the run ends, not for every row.
+    private (string Source, int Partition) _runKey;
+    private (long First, long Last) _run;
+    private bool _inRun;
+
     /// <summary>An empty set of chunks, ready for the first row.</summary>
     public DuckDbRequestChunks()
         : base(Types.Length)
@@ -37,20 +43,51 @@ internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposabl
     public DateTimeOffset? Newest { get; private set; }
 
     /// <summary>The lowest and highest offset of the rows per source partition.</summary>
-    public IReadOnlyDictionary<(string Source, int Partition), (long First, long Last)> Offsets => _offsets;
+    public IReadOnlyDictionary<(string Source, int Partition), (long First, long Last)> Offsets
+    {
+        get
+        {
+            EndRun();
+            return _offsets;
+        }
+    }
+
+    /// <summary>The smallest range holding both <paramref name="a"/> and <paramref name="b"/>.</summary>
+    internal static (long First, long Last) Widen((long First, long Last) a, (long First, long Last) b) =>
+        (Math.Min(a.First, b.First), Math.Max(a.Last, b.Last));
+
+    /// <summary>Adds <paramref name="range"/> to <paramref name="ranges"/>' range for <paramref name="key"/>.</summary>
+    internal static void Widen(Dictionary<(string Source, int Partition), (long First, long Last)> ranges,
+        (string Source, int Partition) key, (long First, long Last) range) =>
+        ranges[key] = ranges.TryGetValue(key, out var known) ? Widen(known, range) : range;
 
     /// <summary>Writes one request's row (its <c>ingested_at</c> is set when appended).</summary>
     public void Add(SourcePosition position, RequestEvent request)
     {
         ObjectDisposedException.ThrowIf(_current == 0, this);
         DuckDbEventRows.Request(this, position, request, default);
-        var key = (position.Source, position.Partition);
-        _offsets[key] = _offsets.TryGetValue(key, out var range)
-            ? (Math.Min(range.First, position.Offset), Math.Max(range.Last, position.Offset))
-            : (position.Offset, position.Offset);
+        var offset = (position.Offset, position.Offset);
+        if (_inRun && _runKey.Partition == position.Partition && string.Equals(_runKey.Source, position.Source, StringComparison.Ordinal))
+        {
+            _run = Widen(_run, offset);
+        }
+        else
+        {
+            EndRun();
+            (_runKey, _run, _inRun) = ((position.Source, position.Partition), offset, true);
+        }
         if (Newest is not { } newest || request.Timestamp > newest)
         {
             Newest = request.Timestamp;
+        }
+    }
+
+    private void EndRun()
+    {
+        if (_inRun)
+        {
+            Widen(_offsets, _runKey, _run);
+            _inRun = false;
         }
     }
 

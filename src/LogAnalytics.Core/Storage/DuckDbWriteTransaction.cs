@@ -149,7 +149,7 @@ public sealed class DuckDbWriteTransaction : IDisposable
             }
             foreach (var (key, range) in leaveOut)
             {
-                _leaveOut[key] = _leaveOut.TryGetValue(key, out var known) ? (Math.Min(known.First, range.First), Math.Max(known.Last, range.Last)) : range;
+                DuckDbRequestChunks.Widen(_leaveOut, key, range);
             }
             _appendTicks += Stopwatch.GetTimestamp() - appendStarted;
             var result = new BatchWriteResult(checked((int)requests), 0, 0, 0);

@@ -461,27 +461,20 @@ internal sealed class IngestionPipeline : IDisposable
     {
         var (results, inChunks, requests) = chunk.Decoded.GetAwaiter().GetResult();
         var dropping = !_dropping.IsEmpty;
-        if (requests is not null)
+        if (requests is not null && Enumerable.Range(0, results.Length).Any(i => inChunks[i] && Skip(chunk.Messages[i], dropping)))
         {
             // Rows in DuckDB's chunks cannot be left out one by one: when one of them must be (a redelivery, or a
             // partition lost meanwhile), this chunk's requests are decoded again as objects, which are.
             for (var i = 0; i < results.Length; i++)
             {
-                if (inChunks[i] && Skip(chunk.Messages[i], dropping))
+                if (inChunks[i])
                 {
-                    for (var j = 0; j < results.Length; j++)
-                    {
-                        if (inChunks[j])
-                        {
-                            results[j] = DecodeOne(chunk.Messages[j]);
-                            inChunks[j] = false;
-                        }
-                    }
-                    requests.Dispose();
-                    requests = null;
-                    break;
+                    results[i] = DecodeOne(chunk.Messages[i]);
+                    inChunks[i] = false;
                 }
             }
+            requests.Dispose();
+            requests = null;
         }
         var empty = BatchCount == 0;
         for (var i = 0; i < results.Length; i++)
@@ -550,7 +543,7 @@ internal sealed class IngestionPipeline : IDisposable
             {
                 if (requests.Offsets.TryGetValue(p, out var range))
                 {
-                    _leaveOut[p] = _leaveOut.TryGetValue(p, out var known) ? (Math.Min(known.First, range.First), Math.Max(known.Last, range.Last)) : range;
+                    DuckDbRequestChunks.Widen(_leaveOut, p, range);
                 }
             }
         }
