@@ -148,23 +148,22 @@ internal sealed class IngestionPipeline : IDisposable
     }
 
     /// <summary>Starts decoding <paramref name="messages"/> on the thread pool and queues them for the writer, waiting
-    /// while the queue is full. Consumer thread.</summary>
-    public void Post(List<ConsumeResult<byte[]?, byte[]?>> messages)
+    /// while the queue is full; the pipeline owns (and disposes) the chunk from then on. Consumer thread.</summary>
+    public void Post(MessageChunk messages)
     {
         if (messages.Count == 0)
         {
+            messages.Dispose();
             return;
         }
         var receivedAt = _clock.GetUtcNow();
-        long bytes = 0;
-        foreach (var message in messages)
-        {
-            bytes += message.Message.Value?.Length ?? 0;
-        }
-        WaitForRoom(bytes);
-        var chunk = new Chunk(messages, receivedAt, bytes, Task.Run(() => Decode(messages), CancellationToken.None));
+        WaitForRoom(messages.ValueBytes);
+        var chunk = new Chunk(messages, receivedAt, messages.ValueBytes, Task.Run(() => Decode(messages), CancellationToken.None));
         Enqueue(chunk);
     }
+
+    /// <summary>Posts a copy of <paramref name="messages"/> (see <see cref="Post(MessageChunk)"/>).</summary>
+    public void Post(IReadOnlyCollection<ConsumeResult<byte[]?, byte[]?>> messages) => Post(MessageChunk.Of(messages));
 
     /// <summary>Stores everything queued so far (a rebalance, shutdown) and then forgets <paramref name="revoked"/>'s
     /// stored offsets. Returns when the batch is durable. Consumer thread.</summary>
@@ -314,7 +313,7 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>Decodes a chunk on the thread pool. Requests go straight into DuckDB's chunks
     /// (<see cref="DuckDbRequestChunks"/>), so nothing of them stays on the .NET heap while their batch grows; the
     /// other results (validations, stages, rejections) are kept as objects.</summary>
-    private DecodedChunk Decode(List<ConsumeResult<byte[]?, byte[]?>> messages)
+    private DecodedChunk Decode(MessageChunk messages)
     {
         var started = Stopwatch.GetTimestamp();
         var results = new DecodeResult[messages.Count];
@@ -324,11 +323,10 @@ internal sealed class IngestionPipeline : IDisposable
         {
             for (var i = 0; i < results.Length; i++)
             {
-                var message = messages[i];
-                var result = DecodeOne(message);
+                var result = DecodeOne(messages, i);
                 if (result.Event is RequestEvent request)
                 {
-                    requests.Add(new SourcePosition(message.Topic, message.Partition.Value, message.Offset.Value), request);
+                    requests.Add(messages.Position(i), request);
                     inChunks[i] = true;
                 }
                 else
@@ -351,11 +349,11 @@ internal sealed class IngestionPipeline : IDisposable
         return new DecodedChunk(results, inChunks, requests);
     }
 
-    private DecodeResult DecodeOne(ConsumeResult<byte[]?, byte[]?> message)
+    private DecodeResult DecodeOne(MessageChunk messages, int i)
     {
         try
         {
-            return _decoder.Decode(message.Message.Value);
+            return _decoder.Decode(messages.Value(i));
         }
         catch (Exception ex)
         {
@@ -405,7 +403,10 @@ internal sealed class IngestionPipeline : IDisposable
                         _lastChunkFull = chunk.Messages.Count >= ChunkSize;
                         _lastChunkAt = Stopwatch.GetTimestamp();
                         var assembling = Stopwatch.GetTimestamp();
-                        Assemble(chunk);
+                        using (chunk.Messages)
+                        {
+                            Assemble(chunk);
+                        }
                         _timings.AssembleTicks += Stopwatch.GetTimestamp() - assembling;
                         if (_batchBytes >= BatchMaxBytes || (BatchDue && !GrowUnderBacklog()))
                         {
@@ -460,8 +461,9 @@ internal sealed class IngestionPipeline : IDisposable
     private void Assemble(Chunk chunk)
     {
         var (results, inChunks, requests) = chunk.Decoded.GetAwaiter().GetResult();
+        var messages = chunk.Messages;
         var dropping = !_dropping.IsEmpty;
-        if (requests is not null && Enumerable.Range(0, results.Length).Any(i => inChunks[i] && Skip(chunk.Messages[i], dropping)))
+        if (requests is not null && Enumerable.Range(0, results.Length).Any(i => inChunks[i] && Skip(messages, i, dropping)))
         {
             // Rows in DuckDB's chunks cannot be left out one by one: when one of them must be (a redelivery, or a
             // partition lost meanwhile), this chunk's requests are decoded again as objects, which are.
@@ -469,7 +471,7 @@ internal sealed class IngestionPipeline : IDisposable
             {
                 if (inChunks[i])
                 {
-                    results[i] = DecodeOne(chunk.Messages[i]);
+                    results[i] = DecodeOne(messages, i);
                     inChunks[i] = false;
                 }
             }
@@ -479,8 +481,7 @@ internal sealed class IngestionPipeline : IDisposable
         var empty = BatchCount == 0;
         for (var i = 0; i < results.Length; i++)
         {
-            var message = chunk.Messages[i];
-            if (Skip(message, dropping))
+            if (Skip(messages, i, dropping))
             {
                 continue; // lost to another consumer, or already stored (a redelivery): never twice
             }
@@ -489,8 +490,8 @@ internal sealed class IngestionPipeline : IDisposable
                 _batchAge.Restart();
                 empty = false;
             }
-            _batchBytes += message.Message.Value?.Length ?? 0;
-            var position = new SourcePosition(message.Topic, message.Partition.Value, message.Offset.Value);
+            _batchBytes += messages.Value(i).Length;
+            var position = messages.Position(i);
             if (inChunks[i])
             {
                 _batch.Advance(position); // its row is in requests
@@ -498,7 +499,8 @@ internal sealed class IngestionPipeline : IDisposable
                 continue;
             }
             var result = results[i];
-            _batch.Add(position, result, message.Message.Key, result.IsAccepted ? null : _decoder.KeptRaw(message.Message.Value), chunk.ReceivedAt);
+            _batch.Add(position, result, result.IsAccepted ? null : messages.Key(i),
+                result.IsAccepted || !messages.HasValue(i) ? null : _decoder.KeptRaw(messages.Value(i)), chunk.ReceivedAt);
             _statistics.RecordConsumed(result.IsAccepted);
         }
         if (requests is not null)
@@ -510,10 +512,10 @@ internal sealed class IngestionPipeline : IDisposable
 
     /// <summary>Whether a message must not be stored: its partition was lost to another consumer, or it is below the
     /// partition's stored offset (a redelivery).</summary>
-    private bool Skip(ConsumeResult<byte[]?, byte[]?> message, bool dropping)
+    private bool Skip(MessageChunk messages, int i, bool dropping)
     {
-        var key = (message.Topic, message.Partition.Value);
-        return (dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && message.Offset.Value < next);
+        var key = (messages.Topic(i), messages.Partition(i));
+        return (dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && messages.Offset(i) < next);
     }
 
     /// <summary>Messages in the batch: the objects of <see cref="_batch"/> and the rows in <see cref="_requests"/>.</summary>
@@ -623,9 +625,9 @@ internal sealed class IngestionPipeline : IDisposable
     /// <c>Requests</c> instead.</summary>
     private sealed record DecodedChunk(DecodeResult[] Results, bool[] InChunks, DuckDbRequestChunks? Requests);
 
-    private sealed class Chunk(List<ConsumeResult<byte[]?, byte[]?>> messages, DateTimeOffset receivedAt, long bytes, Task<DecodedChunk> decoded) : Step
+    private sealed class Chunk(MessageChunk messages, DateTimeOffset receivedAt, long bytes, Task<DecodedChunk> decoded) : Step
     {
-        public List<ConsumeResult<byte[]?, byte[]?>> Messages { get; } = messages;
+        public MessageChunk Messages { get; } = messages;
 
         public DateTimeOffset ReceivedAt { get; } = receivedAt;
 

@@ -30,7 +30,7 @@ internal sealed class KafkaIngestionWorker(
     private readonly ILogger _log = loggerFactory.CreateLogger<KafkaIngestionWorker>();
     private readonly KafkaOptions _kafka = kafkaOptions.Value;
     private readonly IngestionOptions _options = ingestionOptions.Value;
-    private List<ConsumeResult<byte[]?, byte[]?>> _chunk = new();
+    private MessageChunk _chunk = MessageChunk.Rent();
     private readonly Stopwatch _chunkAge = new();
     private IngestionPipeline? _pipeline;
     private bool _ownershipDirty;
@@ -152,22 +152,14 @@ internal sealed class KafkaIngestionWorker(
         var outcome = _partials.Offer(position, result.Message.Value, _released, out var joined);
         foreach (var (releasedPosition, raw) in _released)
         {
-            _chunk.Add(new ConsumeResult<byte[]?, byte[]?>
-            {
-                Topic = releasedPosition.Source,
-                Partition = new Partition(releasedPosition.Partition),
-                Offset = new Offset(releasedPosition.Offset),
-                Message = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = raw },
-            });
+            _chunk.Add(releasedPosition.Source, releasedPosition.Partition, releasedPosition.Offset, result.Message.Key, raw);
         }
         _released.Clear();
-        if (outcome == JoinOutcome.Joined)
-        {
-            result.Message = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = joined, Timestamp = result.Message.Timestamp };
-        }
         if (outcome != JoinOutcome.Held)
         {
-            _chunk.Add(result);
+            // Copied: the client's result is garbage from here on, young enough to cost the collector nothing.
+            _chunk.Add(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Key,
+                outcome == JoinOutcome.Joined ? joined : result.Message.Value);
         }
     }
 
@@ -178,7 +170,7 @@ internal sealed class KafkaIngestionWorker(
             return;
         }
         var chunk = _chunk;
-        _chunk = new List<ConsumeResult<byte[]?, byte[]?>>(_pipeline.ChunkSize);
+        _chunk = MessageChunk.Rent();
         _pipeline.Post(chunk);
     }
 
