@@ -67,12 +67,13 @@ public sealed class IngestionStatistics
 
     private sealed record OwnershipSnapshot(PartitionOwnership State, int Owned, int Total);
 
-    internal void RecordConsumed(bool accepted)
+    /// <summary>Counts a chunk's consumed messages at once.</summary>
+    internal void RecordConsumed(long accepted, long rejected)
     {
-        Interlocked.Increment(ref _consumed);
-        if (!accepted)
+        Interlocked.Add(ref _consumed, accepted + rejected);
+        if (rejected > 0)
         {
-            Interlocked.Increment(ref _rejected);
+            Interlocked.Add(ref _rejected, rejected);
         }
     }
 

@@ -462,8 +462,8 @@ internal sealed class IngestionPipeline : IDisposable
     {
         var (results, inChunks, requests) = chunk.Decoded.GetAwaiter().GetResult();
         var messages = chunk.Messages;
-        var dropping = !_dropping.IsEmpty;
-        if (requests is not null && Enumerable.Range(0, results.Length).Any(i => inChunks[i] && Skip(messages, i, dropping)))
+        var skip = Skips(messages);
+        if (requests is not null && skip is not null && Enumerable.Range(0, results.Length).Any(i => inChunks[i] && skip[i]))
         {
             // Rows in DuckDB's chunks cannot be left out one by one: when one of them must be (a redelivery, or a
             // partition lost meanwhile), this chunk's requests are decoded again as objects, which are.
@@ -479,9 +479,10 @@ internal sealed class IngestionPipeline : IDisposable
             requests = null;
         }
         var empty = BatchCount == 0;
+        long accepted = 0, rejected = 0;
         for (var i = 0; i < results.Length; i++)
         {
-            if (Skip(messages, i, dropping))
+            if (skip is not null && skip[i])
             {
                 continue; // lost to another consumer, or already stored (a redelivery): never twice
             }
@@ -491,31 +492,61 @@ internal sealed class IngestionPipeline : IDisposable
                 empty = false;
             }
             _batchBytes += messages.Value(i).Length;
-            var position = messages.Position(i);
             if (inChunks[i])
             {
-                _batch.Advance(position); // its row is in requests
-                _statistics.RecordConsumed(accepted: true);
+                accepted++; // its row is in requests, which advances the offsets below
                 continue;
             }
             var result = results[i];
-            _batch.Add(position, result, result.IsAccepted ? null : messages.Key(i),
+            _batch.Add(messages.Position(i), result, result.IsAccepted ? null : messages.Key(i),
                 result.IsAccepted || !messages.HasValue(i) ? null : _decoder.KeptRaw(messages.Value(i)), chunk.ReceivedAt);
-            _statistics.RecordConsumed(result.IsAccepted);
+            if (result.IsAccepted)
+            {
+                accepted++;
+            }
+            else
+            {
+                rejected++;
+            }
         }
         if (requests is not null)
         {
+            foreach (var ((topic, partition), (_, last)) in requests.Offsets)
+            {
+                _batch.Advance(new SourcePosition(topic, partition, last));
+            }
             _requests.Add(requests);
             _requestRows += requests.Rows;
         }
+        _statistics.RecordConsumed(accepted, rejected);
     }
 
-    /// <summary>Whether a message must not be stored: its partition was lost to another consumer, or it is below the
-    /// partition's stored offset (a redelivery).</summary>
-    private bool Skip(MessageChunk messages, int i, bool dropping)
+    /// <summary>Which messages must not be stored (null when none): their partition was lost to another consumer, or
+    /// they are below the partition's stored offset (a redelivery). One lookup per run of a partition, not per
+    /// message.</summary>
+    private bool[]? Skips(MessageChunk messages)
     {
-        var key = (messages.Topic(i), messages.Partition(i));
-        return (dropping && _dropping.ContainsKey(key)) || (_stored.TryGetValue(key, out var next) && messages.Offset(i) < next);
+        var dropping = !_dropping.IsEmpty;
+        bool[]? skip = null;
+        string? topic = null;
+        var partition = -1;
+        bool lost = false, known = false;
+        long next = 0;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (!ReferenceEquals(messages.Topic(i), topic) || messages.Partition(i) != partition)
+            {
+                topic = messages.Topic(i);
+                partition = messages.Partition(i);
+                lost = dropping && _dropping.ContainsKey((topic, partition));
+                known = _stored.TryGetValue((topic, partition), out next);
+            }
+            if (lost || (known && messages.Offset(i) < next))
+            {
+                (skip ??= new bool[messages.Count])[i] = true;
+            }
+        }
+        return skip;
     }
 
     /// <summary>Messages in the batch: the objects of <see cref="_batch"/> and the rows in <see cref="_requests"/>.</summary>
