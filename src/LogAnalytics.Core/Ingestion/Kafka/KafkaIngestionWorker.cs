@@ -130,7 +130,7 @@ internal sealed class KafkaIngestionWorker(
                 }
                 Offer(result);
             }
-            if (_chunk.Count > 0 && (_chunk.Count >= pipeline.ChunkSize || result is null || age >= chunkMaxAge))
+            if (_chunk.Count > 0 && (_chunk.IsFull(pipeline.ChunkSize) || result is null || age >= chunkMaxAge))
             {
                 HandOver();
             }

@@ -16,6 +16,10 @@ internal sealed class MessageChunk : IDisposable
     /// <summary>The buffer a chunk starts with: room for 2,048 router events of about 400 bytes.</summary>
     internal const int BufferSize = 1 << 20;
 
+    /// <summary>Key and value bytes after which a chunk is handed on whatever its count (see <see cref="IsFull"/>):
+    /// 2,048 messages of a megabyte each would not fit in one buffer.</summary>
+    internal const int MaxBytes = 16 << 20;
+
     // Chunks are reused: a chunk's arrays live as long as the queue holds it, so new ones for every chunk would be
     // promoted and copied by the collector just like the messages were.
     private static readonly ConcurrentBag<MessageChunk> Pool = new();
@@ -53,6 +57,10 @@ internal sealed class MessageChunk : IDisposable
 
     /// <summary>Value bytes in the chunk (what the pipeline's queue is bounded by).</summary>
     public long ValueBytes { get; private set; }
+
+    /// <summary>Whether the chunk should be handed on: it holds <paramref name="messages"/> messages, or
+    /// <see cref="MaxBytes"/> bytes of keys and values.</summary>
+    public bool IsFull(int messages) => Count >= messages || _used >= MaxBytes;
 
     /// <summary>A chunk of <paramref name="messages"/> (copied).</summary>
     public static MessageChunk Of(IReadOnlyCollection<ConsumeResult<byte[]?, byte[]?>> messages)

@@ -71,6 +71,31 @@ public sealed class MessageChunkTests
         distinct.ForEach(c => c.Dispose());
     }
 
+    [Fact]
+    public void A_chunk_of_large_messages_is_full_by_its_bytes_before_its_count()
+    {
+        using var chunk = MessageChunk.Rent();
+        var megabyte = RandomBytes(1 << 20);
+        var added = 0;
+        while (!chunk.IsFull(2048))
+        {
+            chunk.Add("logs", 0, added, null, megabyte);
+            added++;
+            Assert.True(added <= 16, "a chunk of 1 MiB messages must be full after 16 of them");
+        }
+        Assert.Equal(16, added); // 16 MiB of values: handed on long before 2,048 such messages (2 GiB) overflow a buffer
+        Assert.True(chunk.Value(15).SequenceEqual(megabyte));
+
+        using var small = MessageChunk.Rent();
+        for (var i = 0; i < 2047; i++)
+        {
+            small.Add("logs", 0, i, null, [1, 2, 3]);
+        }
+        Assert.False(small.IsFull(2048));
+        small.Add("logs", 0, 2047, null, [1, 2, 3]);
+        Assert.True(small.IsFull(2048));
+    }
+
     private static byte[] RandomBytes(int size)
     {
         var bytes = new byte[size];
