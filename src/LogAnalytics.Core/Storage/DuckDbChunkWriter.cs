@@ -179,10 +179,11 @@ internal unsafe class DuckDbChunkWriter
         {
             _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
         }
+        // .NET's encoder writes valid UTF-8 (a lone surrogate becomes U+FFFD), so DuckDB need not check it again.
         var length = Encoding.UTF8.GetBytes(value, _utf8);
         fixed (byte* bytes = _utf8)
         {
-            NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(_vectors[column], _row, bytes, length);
+            DuckDbNative.UnsafeVectorAssignStringElementLength(_vectors[column], _row, bytes, (ulong)length);
         }
     }
 

@@ -98,6 +98,12 @@ internal static unsafe partial class DuckDbNative
     [LibraryImport(Library, EntryPoint = "duckdb_vector_get_data")]
     public static partial void* VectorGetData(nint vector);
 
+    /// <summary>Copies <paramref name="length"/> bytes into a VARCHAR vector's row without checking that they are UTF-8
+    /// (<c>duckdb_vector_assign_string_element_len</c> runs DuckDB's UTF-8 analysis over every string): for bytes that
+    /// .NET's UTF-8 encoder produced, which are valid by construction.</summary>
+    [LibraryImport(Library, EntryPoint = "duckdb_unsafe_vector_assign_string_element_len")]
+    public static partial void UnsafeVectorAssignStringElementLength(nint vector, ulong index, byte* bytes, ulong length);
+
     [LibraryImport(Library, EntryPoint = "duckdb_append_data_chunk")]
     public static partial int AppendDataChunk(nint appender, nint chunk);
 }

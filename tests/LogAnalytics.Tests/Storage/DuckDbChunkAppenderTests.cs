@@ -271,6 +271,28 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
     }
 
     [Fact]
+    public void Lone_surrogates_are_stored_as_the_replacement_character_in_short_and_long_strings()
+    {
+        // The chunk writer hands DuckDB the UTF-8 of .NET's encoder without DuckDB's own UTF-8 check: a string that is
+        // not valid UTF-16 must still arrive as valid UTF-8 (U+FFFD for each lone surrogate), inlined or not.
+        var shortOne = "a\uD800b"; // inlined (at most 12 bytes)
+        var longOne = "a lone high \uD83D and a lone low \uDE80 surrogate, and a pair 🚀";
+        var batch = new IngestBatch();
+        batch.Add(new SourcePosition("t", 0, 0), DecodeResult.Accept(new RequestEvent
+        {
+            Timestamp = Ts, Endpoint = shortOne, LatencyMs = 1, StatusCode = 200, RequestId = longOne,
+        }), null, null, Ts);
+        using var store = DuckDbEventStore.Open(Db);
+        store.Write(batch);
+        var row = Rows(store, "requests", 24)[(0, 0)];
+        Assert.Equal("a\uFFFDb", row[7]);
+        Assert.Equal("a lone high \uFFFD and a lone low \uFFFD surrogate, and a pair 🚀", row[8]);
+        // DuckDB's own string functions see valid UTF-8 of the expected length (in characters).
+        Assert.Equal(3, Count(store, "SELECT length(endpoint) FROM requests"));
+        Assert.Equal(Encoding.UTF8.GetByteCount(longOne), Count(store, "SELECT strlen(request_id) FROM requests"));
+    }
+
+    [Fact]
     public void A_batch_partly_stored_already_adds_only_the_new_rows_with_their_values()
     {
         using var store = DuckDbEventStore.Open(Db);
