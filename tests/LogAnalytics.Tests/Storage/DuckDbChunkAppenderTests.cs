@@ -255,14 +255,11 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
     public void Nul_characters_and_a_string_of_several_megabytes_are_kept_whole()
     {
         var huge = string.Concat(Enumerable.Repeat("große Antwort \"quoted\" 🚀 ", 200_000)); // ~6 MB of UTF-8
-        var batch = new IngestBatch();
-        batch.Add(new SourcePosition("t", 0, 0), DecodeResult.Accept(new RequestEvent
+        using var store = DuckDbEventStore.Open(Db);
+        var row = StoreOne(store, new RequestEvent
         {
             Timestamp = Ts, Endpoint = "a\0b", LatencyMs = 1, StatusCode = 200, RequestId = "\0", Error = huge, Model = "nul\0in the middle",
-        }), null, null, Ts);
-        using var store = DuckDbEventStore.Open(Db);
-        store.Write(batch);
-        var row = Rows(store, "requests", 24)[(0, 0)];
+        });
         Assert.Equal("a\0b", row[7]);
         Assert.Equal("\0", row[8]);
         Assert.Equal("nul\0in the middle", row[9]);
@@ -277,14 +274,8 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
         // not valid UTF-16 must still arrive as valid UTF-8 (U+FFFD for each lone surrogate), inlined or not.
         var shortOne = "a\uD800b"; // inlined (at most 12 bytes)
         var longOne = "a lone high \uD83D and a lone low \uDE80 surrogate, and a pair 🚀";
-        var batch = new IngestBatch();
-        batch.Add(new SourcePosition("t", 0, 0), DecodeResult.Accept(new RequestEvent
-        {
-            Timestamp = Ts, Endpoint = shortOne, LatencyMs = 1, StatusCode = 200, RequestId = longOne,
-        }), null, null, Ts);
         using var store = DuckDbEventStore.Open(Db);
-        store.Write(batch);
-        var row = Rows(store, "requests", 24)[(0, 0)];
+        var row = StoreOne(store, new RequestEvent { Timestamp = Ts, Endpoint = shortOne, LatencyMs = 1, StatusCode = 200, RequestId = longOne });
         Assert.Equal("a\uFFFDb", row[7]);
         Assert.Equal("a lone high \uFFFD and a lone low \uFFFD surrogate, and a pair 🚀", row[8]);
         // DuckDB's own string functions see valid UTF-8 of the expected length (in characters).
@@ -332,6 +323,15 @@ public sealed class DuckDbChunkAppenderTests : IDisposable
     {
         var ticks = value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
         return ticks >= 0 ? ticks / 10 : ((ticks + 1) / 10) - 1; // rounded down
+    }
+
+    /// <summary>Stores <paramref name="request"/> alone (topic t, partition 0, offset 0) and returns its row.</summary>
+    private static object?[] StoreOne(DuckDbEventStore store, RequestEvent request)
+    {
+        var batch = new IngestBatch();
+        batch.Add(new SourcePosition("t", 0, 0), DecodeResult.Accept(request), null, null, Ts);
+        store.Write(batch);
+        return Rows(store, "requests", 24)[(0, 0)];
     }
 
     private static long Count(DuckDbEventStore store, string sql) => Convert.ToInt64(store.Scalar(sql), CultureInfo.InvariantCulture);
