@@ -13,8 +13,12 @@ namespace LogAnalytics.Ingestion.Kafka;
 /// </summary>
 internal sealed class MessageChunk : IDisposable
 {
-    /// <summary>The buffer a chunk starts with: room for 2,048 router events of about 400 bytes.</summary>
+    /// <summary>The buffer a chunk starts with: room for <see cref="Messages"/> router events of about 400 bytes.</summary>
     internal const int BufferSize = 1 << 20;
+
+    /// <summary>Messages a chunk has room for before its arrays grow: the pipeline's largest chunk (one DuckDB data
+    /// chunk, 2,048 rows).</summary>
+    internal const int Messages = 2048;
 
     /// <summary>Key and value bytes after which a chunk is handed on whatever its count (see <see cref="IsFull"/>):
     /// 2,048 messages of a megabyte each would not fit in one buffer.</summary>
@@ -28,12 +32,12 @@ internal sealed class MessageChunk : IDisposable
 
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
     private int _used;
-    private string[] _topics = new string[2048];
-    private int[] _partitions = new int[2048];
-    private long[] _offsets = new long[2048];
-    private int[] _starts = new int[2048]; // of the key; the value follows it
-    private int[] _keyLengths = new int[2048]; // -1: no key
-    private int[] _valueLengths = new int[2048]; // -1: no value (a tombstone)
+    private string[] _topics = new string[Messages];
+    private int[] _partitions = new int[Messages];
+    private long[] _offsets = new long[Messages];
+    private int[] _starts = new int[Messages]; // of the key; the value follows it
+    private int[] _keyLengths = new int[Messages]; // -1: no key
+    private int[] _valueLengths = new int[Messages]; // -1: no value (a tombstone)
     private int _disposed;
 
     private MessageChunk()
@@ -132,12 +136,15 @@ internal sealed class MessageChunk : IDisposable
         Count = 0;
         ValueBytes = 0;
         _used = 0;
-        // A chunk of huge messages gives its large buffer back to the collector.
-        if (_buffer.Length == BufferSize && _offsets.Length == 2048 && Interlocked.Increment(ref _pooled) <= MaxPooled)
+        if (_buffer.Length != BufferSize || _offsets.Length != Messages)
+        {
+            return; // grown for huge or many messages: left to the collector rather than kept at that size
+        }
+        if (Interlocked.Increment(ref _pooled) <= MaxPooled)
         {
             Pool.Add(this);
         }
-        else if (_buffer.Length == BufferSize && _offsets.Length == 2048)
+        else
         {
             Interlocked.Decrement(ref _pooled);
         }
