@@ -98,18 +98,6 @@ internal sealed class DuckDbChunkAppender : DuckDbChunkWriter, IDisposable
         }
     }
 
-    /// <summary>Hands DuckDB the rows of chunks filled ahead of this appender (same table and columns), with
-    /// <c>ingested_at</c> = <paramref name="ingestedAt"/>; the appender copies them.</summary>
-    public void AppendChunks(DuckDbRequestChunks chunks, DateTimeOffset ingestedAt)
-    {
-        ArgumentNullException.ThrowIfNull(chunks);
-        ObjectDisposedException.ThrowIf(_closed, this);
-        if (!chunks.AppendTo(_appender.DangerousGetHandle(), ingestedAt))
-        {
-            throw Failure("appending decoded chunks");
-        }
-    }
-
     /// <inheritdoc />
     protected override void ChunkFull() => AppendChunk();
 

@@ -157,7 +157,13 @@ public sealed class DuckDbEventStore : IDisposable
 
     /// <summary>Starts a transaction that stores several batches and commits their rows and offsets together (see
     /// <see cref="DuckDbWriteTransaction"/>); <see cref="Write"/> is one batch in one such transaction.</summary>
-    public DuckDbWriteTransaction BeginWrite() => new(this, _connection, _offsets);
+    public DuckDbWriteTransaction BeginWrite()
+    {
+        // The requests' INSERT ... SELECT reads a table function, registered outside the transaction (a registration
+        // inside one that rolls back would be rolled back with it).
+        DuckDbRowSource.EnsureRegistered(_connection);
+        return new(this, _connection, _offsets);
+    }
 
     /// <summary>Upserts the next offsets that moved forward, all partitions in one statement.</summary>
     internal static void UpsertOffsets(DuckDBConnection connection, IReadOnlyDictionary<(string Source, int Partition), long> offsets,

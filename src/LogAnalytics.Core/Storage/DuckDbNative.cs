@@ -14,6 +14,12 @@ internal static unsafe partial class DuckDbNative
     [LibraryImport(Library, EntryPoint = "duckdb_data_chunk_get_vector")]
     public static partial nint DataChunkGetVector(nint chunk, ulong column);
 
+    [LibraryImport(Library, EntryPoint = "duckdb_vector_reference_vector")]
+    public static partial void VectorReferenceVector(nint toVector, nint fromVector);
+
+    [LibraryImport(Library, EntryPoint = "duckdb_get_type_id")]
+    public static partial int GetTypeId(nint type);
+
     [LibraryImport(Library, EntryPoint = "duckdb_data_chunk_set_size")]
     public static partial void DataChunkSetSize(nint chunk, ulong size);
 

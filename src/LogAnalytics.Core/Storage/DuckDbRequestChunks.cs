@@ -6,15 +6,15 @@ namespace LogAnalytics.Storage;
 /// <summary>
 /// <c>requests</c> rows written into DuckDB data chunks as soon as they are decoded, ahead of the transaction that
 /// stores them: the Kafka pipeline's decode tasks fill one of these per chunk of consumed messages on the thread pool,
-/// and the writer hands its chunks to the requests appender when the batch is stored
-/// (<see cref="DuckDbWriteTransaction.AppendRequests"/>). The rows live in DuckDB's memory, not on the .NET heap: a
+/// and the writer hands DuckDB their vectors by reference when the batch is stored
+/// (<see cref="DuckDbWriteTransaction.AppendRequests"/>, an <c>INSERT ... SELECT</c> from <see cref="Scan"/>). The rows live in DuckDB's memory, not on the .NET heap: a
 /// batch under a backlog holds a quarter of a million requests for up to two seconds, and as .NET objects each of
 /// them survived two or three collections, which paused every thread of the worker, the consumer included (README,
 /// Benchmarks: "Kafka requests decoded into DuckDB's chunks").
 /// </summary>
 /// <remarks>Filled by one thread, then handed over (through the decode task's result) and appended, retried or
-/// disposed by the writer. <c>ingested_at</c> is written when the rows are appended: the transaction's time, as for
-/// every other row. Chunks keep their rows after an append, so a failed transaction can be retried with them.</remarks>
+/// disposed by the writer. <c>ingested_at</c> is written when the rows are stored: the transaction's time, as for
+/// every other row. Chunks keep their rows after an insert, so a failed transaction can be retried with them.</remarks>
 internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposable
 {
     private const int IngestedAtColumn = 3;
@@ -91,29 +91,56 @@ internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposabl
         }
     }
 
-    /// <summary>Hands every row to <paramref name="appender"/> (a <c>duckdb_appender</c> on <c>requests</c>), with
-    /// <c>ingested_at</c> = <paramref name="ingestedAt"/>. Returns false when DuckDB refused a chunk (the appender's
-    /// error says why).</summary>
-    internal bool AppendTo(nint appender, DateTimeOffset ingestedAt)
+    /// <summary>The rows of <paramref name="sets"/> for <see cref="DuckDbRowSource.InsertInto(DuckDB.NET.Data.DuckDBConnection, string, IDuckDbChunkSource, int)"/>,
+    /// with <c>ingested_at</c> = <paramref name="ingestedAt"/>: DuckDB takes each chunk's vectors by reference. The
+    /// chunks keep their rows (a failed transaction is retried with them).</summary>
+    internal static IDuckDbChunkSource Scan(IReadOnlyList<DuckDbRequestChunks> sets, DateTimeOffset ingestedAt)
     {
-        ObjectDisposedException.ThrowIf(_current == 0, this);
         var micros = MicrosSinceEpoch(ingestedAt);
-        foreach (var (chunk, rows) in _full)
+        var chunks = new List<(nint Chunk, ulong Rows)>();
+        foreach (var set in sets)
         {
-            if (!Append(appender, chunk, rows, micros))
+            ObjectDisposedException.ThrowIf(set._current == 0, set);
+            foreach (var (chunk, rows) in set._full)
             {
-                return false;
+                chunks.Add(Stamp(chunk, rows, micros));
+            }
+            if (set.RowsInChunk > 0)
+            {
+                chunks.Add(Stamp(set._current, set.RowsInChunk, micros));
             }
         }
-        return RowsInChunk == 0 || Append(appender, _current, RowsInChunk, micros);
+        return new ChunkScan(chunks);
     }
 
-    private static bool Append(nint appender, nint chunk, ulong rows, long ingestedAt)
+    private static (nint Chunk, ulong Rows) Stamp(nint chunk, ulong rows, long ingestedAt)
     {
         DuckDbNative.DataChunkSetSize(chunk, rows);
         var column = (long*)DuckDbNative.VectorGetData(DuckDbNative.DataChunkGetVector(chunk, IngestedAtColumn));
         new Span<long>(column, checked((int)rows)).Fill(ingestedAt);
-        return DuckDbNative.AppendDataChunk(appender, chunk) == 0;
+        return (chunk, rows);
+    }
+
+    private sealed class ChunkScan(List<(nint Chunk, ulong Rows)> chunks) : IDuckDbChunkSource
+    {
+        private int _next = -1;
+
+        public IReadOnlyList<DuckDB.NET.Native.DuckDBType> Columns => DuckDbEventRows.RequestColumns;
+
+        public ulong Next(nint output)
+        {
+            var i = Interlocked.Increment(ref _next);
+            if (i >= chunks.Count)
+            {
+                return 0;
+            }
+            var (chunk, rows) = chunks[i];
+            for (var column = 0; column < Types.Length; column++)
+            {
+                DuckDbNative.VectorReferenceVector(DuckDbNative.DataChunkGetVector(output, (ulong)column), DuckDbNative.DataChunkGetVector(chunk, (ulong)column));
+            }
+            return rows;
+        }
     }
 
     /// <inheritdoc />

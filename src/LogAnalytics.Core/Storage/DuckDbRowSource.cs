@@ -7,7 +7,7 @@ using DuckDB.NET.Native;
 
 namespace LogAnalytics.Storage;
 
-/// <summary>Rows produced on DuckDB's own threads for <see cref="DuckDbRowSource.InsertInto"/>.</summary>
+/// <summary>Rows produced on DuckDB's own threads for <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/>.</summary>
 internal interface IDuckDbRowProducer
 {
     /// <summary>State of one of DuckDB's threads scanning the producer (called once per thread).</summary>
@@ -15,8 +15,21 @@ internal interface IDuckDbRowProducer
 
     /// <summary>Fills <paramref name="writer"/> (pointed at an empty chunk) until it is full or the producer has
     /// nothing more for this thread; returning with no row written ends this thread's scan. May block waiting for
-    /// input. An exception fails the statement, and <see cref="DuckDbRowSource.InsertInto"/> rethrows it.</summary>
+    /// input. An exception fails the statement, and <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/> rethrows it.</summary>
     void Fill(object threadState, DuckDbChunkWriter writer);
+}
+
+/// <summary>Rows already written into DuckDB data chunks ahead of <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbChunkSource, int)"/>:
+/// the scan hands DuckDB each chunk's vectors by reference instead of copying its rows.</summary>
+internal interface IDuckDbChunkSource
+{
+    /// <summary>The DuckDB type of every column the chunks hold, in order (checked against the table's).</summary>
+    IReadOnlyList<DuckDBType> Columns { get; }
+
+    /// <summary>Points <paramref name="output"/>'s vectors at the next chunk's (<c>duckdb_vector_reference_vector</c>,
+    /// which shares their buffers) and returns its rows; 0 when there is none left. Called on DuckDB's threads,
+    /// possibly several at once. The chunks must stay unchanged until the insert returns.</summary>
+    ulong Next(nint output);
 }
 
 /// <summary>
@@ -73,10 +86,27 @@ internal static unsafe class DuckDbRowSource
     /// <c>preserve_insertion_order</c> is off (<see cref="InsertionOrder"/>); rows then land in the table in no
     /// particular order.</summary>
     /// <returns>The rows inserted.</returns>
-    public static long InsertInto(DuckDBConnection connection, string table, IDuckDbRowProducer producer, int threads)
+    public static long InsertInto(DuckDBConnection connection, string table, IDuckDbRowProducer producer, int threads) =>
+        Insert(connection, table, producer, threads);
+
+    /// <summary>Runs <c>INSERT INTO <paramref name="table"/> SELECT * FROM loganalytics_rows(...)</c> in the
+    /// connection's current transaction with the rows of <paramref name="chunks"/>, which DuckDB takes by reference
+    /// (no copy: an appender would copy every row, strings included, into a collection of its own first). The
+    /// table function must be registered before the transaction began (<see cref="EnsureRegistered"/>).</summary>
+    /// <returns>The rows inserted.</returns>
+    /// <exception cref="InvalidOperationException">The table's columns are not <see cref="IDuckDbChunkSource.Columns"/>
+    /// (a database whose schema does not match this version), or DuckDB refused the rows.</exception>
+    public static long InsertInto(DuckDBConnection connection, string table, IDuckDbChunkSource chunks, int threads) =>
+        Insert(connection, table, chunks, threads);
+
+    private static long Insert(DuckDBConnection connection, string table, object producer, int threads)
     {
         EnsureRegistered(connection);
         var types = ColumnTypes(connection, table);
+        if (producer is IDuckDbChunkSource chunks)
+        {
+            CheckColumns(table, types, chunks.Columns);
+        }
         var id = Interlocked.Increment(ref _nextId);
         var scan = new Scan(producer, types, Math.Max(1, threads));
         Scans[id] = scan;
@@ -158,9 +188,28 @@ internal static unsafe class DuckDbRowSource
         }
     }
 
-    private sealed class Scan(IDuckDbRowProducer producer, nint[] types, int threads)
+    private static void CheckColumns(string table, nint[] types, IReadOnlyList<DuckDBType> expected)
     {
-        public IDuckDbRowProducer Producer { get; } = producer;
+        var mismatch = types.Length != expected.Count
+            ? $"Table {table} has {types.Length} columns but the store writes {expected.Count}"
+            : Enumerable.Range(0, types.Length).Where(i => (DuckDBType)DuckDbNative.GetTypeId(types[i]) != expected[i])
+                .Select(i => $"Column {i + 1} of table {table} is {(DuckDBType)DuckDbNative.GetTypeId(types[i])} but the store writes {expected[i]}")
+                .FirstOrDefault();
+        if (mismatch is not null)
+        {
+            foreach (var type in types)
+            {
+                var t = type;
+                DuckDbNative.DestroyLogicalType(ref t);
+            }
+            throw new InvalidOperationException($"{mismatch}: the database's schema does not match this version of LogAnalytics (check sql/migrations).");
+        }
+    }
+
+    private sealed class Scan(object producer, nint[] types, int threads)
+    {
+        /// <summary>An <see cref="IDuckDbRowProducer"/> or an <see cref="IDuckDbChunkSource"/>.</summary>
+        public object Producer { get; } = producer;
 
         public nint[] Types { get; } = types;
 
@@ -174,13 +223,13 @@ internal static unsafe class DuckDbRowSource
         public void Fail(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
     }
 
-    private sealed class ThreadState(Scan scan, object state)
+    private sealed class ThreadState(Scan scan, object? state)
     {
         public Scan Scan { get; } = scan;
 
-        public object State { get; } = state;
+        public object? State { get; } = state;
 
-        public DuckDbChunkWriter Writer { get; } = new(scan.Types.Length);
+        public DuckDbChunkWriter? Writer { get; } = scan.Producer is IDuckDbRowProducer ? new(scan.Types.Length) : null;
     }
 
     private static Scan Find(nint bindData) =>
@@ -226,7 +275,7 @@ internal static unsafe class DuckDbRowSource
         try
         {
             var scan = Find(DuckDbNative.InitGetBindData(info));
-            var state = new ThreadState(scan, scan.Producer.CreateThreadState());
+            var state = new ThreadState(scan, scan.Producer is IDuckDbRowProducer rows ? rows.CreateThreadState() : null);
             DuckDbNative.InitSetInitData(info, GCHandle.ToIntPtr(GCHandle.Alloc(state)), &FreeHandle);
         }
         catch (Exception ex)
@@ -242,8 +291,13 @@ internal static unsafe class DuckDbRowSource
         try
         {
             state = (ThreadState)GCHandle.FromIntPtr(DuckDbNative.FunctionGetLocalInitData(info)).Target!;
-            state.Writer.Load(output);
-            state.Scan.Producer.Fill(state.State, state.Writer);
+            if (state.Scan.Producer is IDuckDbChunkSource chunks)
+            {
+                DuckDbNative.DataChunkSetSize(output, chunks.Next(output));
+                return;
+            }
+            state.Writer!.Load(output);
+            ((IDuckDbRowProducer)state.Scan.Producer).Fill(state.State!, state.Writer);
             DuckDbNative.DataChunkSetSize(output, state.Writer.RowsInChunk);
         }
         catch (Exception ex)

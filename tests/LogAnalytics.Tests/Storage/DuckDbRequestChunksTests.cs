@@ -165,8 +165,14 @@ public sealed class DuckDbRequestChunksTests : IDisposable
     [Fact]
     public void A_failed_transaction_can_be_retried_with_the_same_chunks()
     {
+        // DuckDB takes the chunks' vectors by reference: the insert of the failed attempt must leave them as they were.
+        var batch = Requests(partition: 0, from: 0, count: 5_000);
+        using (var peer = DuckDbEventStore.Open(Db("retry-peer")))
+        {
+            peer.Write(batch);
+        }
         using var store = DuckDbEventStore.Open(Db("retry"));
-        var (rest, chunks) = Split(Requests(partition: 0, from: 0, count: 5_000), setSize: 2_500);
+        var (rest, chunks) = Split(batch, setSize: 2_500);
         try
         {
             store.Execute("ALTER TABLE ingest_offsets RENAME TO ingest_offsets_away");
@@ -181,6 +187,29 @@ public sealed class DuckDbRequestChunksTests : IDisposable
         }
         Assert.Equal(5_000, Count(store, "SELECT count(DISTINCT source_offset) FROM requests"));
         Assert.Equal(new Dictionary<int, long> { [0] = 5_000 }, store.LoadOffsets("topic"));
+        store.Execute($"ATTACH '{Db("retry-peer")}' AS peer (READ_ONLY)");
+        Assert.Equal(0, Count(store, "SELECT count(*) FROM (SELECT * EXCLUDE (ingested_at) FROM requests EXCEPT ALL SELECT * EXCLUDE (ingested_at) FROM peer.requests)"));
+        Assert.Equal(0, Count(store, "SELECT count(*) FROM (SELECT * EXCLUDE (ingested_at) FROM peer.requests EXCEPT ALL SELECT * EXCLUDE (ingested_at) FROM requests)"));
+    }
+
+    [Fact]
+    public void Chunks_are_refused_with_a_clear_error_when_the_requests_table_does_not_have_their_columns()
+    {
+        using var store = DuckDbEventStore.Open(Db("schema"));
+        var (rest, chunks) = Split(Requests(partition: 0, from: 0, count: 100), setSize: 100);
+        try
+        {
+            store.Execute("ALTER TABLE requests ADD COLUMN added_by_hand INTEGER");
+            var error = Assert.Throws<InvalidOperationException>(() => store.WriteWithRequestChunks(rest, chunks, NoneLeftOut));
+            Assert.Contains("the database's schema does not match this version of LogAnalytics", error.Message, StringComparison.Ordinal);
+            Assert.Contains("requests", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            chunks.ForEach(c => c.Dispose());
+        }
+        Assert.Equal(0, Count(store, "SELECT count(*) FROM requests"));
+        Assert.Empty(store.LoadOffsets("topic"));
     }
 
     private static long Count(DuckDbEventStore store, string sql) => Convert.ToInt64(store.Scalar(sql), CultureInfo.InvariantCulture);
