@@ -49,11 +49,6 @@ internal sealed class IngestionPipeline : IDisposable
     private readonly IngestBatch _batch = new();
     private readonly List<DuckDbRequestChunks> _requests = new(); // the batch's requests, in DuckDB's chunks
     private long _requestRows;
-    // The transaction the batch's requests are inserted into ahead of its commit (null when none was begun), and how
-    // many of _requests and of their rows it holds.
-    private DuckDbWriteTransaction? _open;
-    private int _insertedChunks;
-    private long _insertedRows;
     // Offsets of partitions lost after their requests joined _requests: deleted again in the transaction that stores
     // the batch, which is written at once (before any later chunk of the same partition could join it).
     private readonly Dictionary<(string, int), (long First, long Last)> _leaveOut = new();
@@ -112,14 +107,6 @@ internal sealed class IngestionPipeline : IDisposable
     /// <c>Ingestion:MaxMessageBytes</c> each, must not hold gigabytes while it grows). Default 128 MiB (room for a
     /// backlog batch of the usual router event of about 400 bytes).</summary>
     public long BatchMaxBytes { get; init; } = 128L << 20;
-
-    /// <summary>Requests waiting in a growing batch after which they are inserted ahead of its commit, in the
-    /// transaction that will store the batch (its objects and offsets join it when the batch is written). DuckDB
-    /// compresses each row group as it fills, so under a backlog that work goes on while chunks arrive instead of all
-    /// at once when the batch is written, with nothing else left to overlap it (the consumer waiting for room, the
-    /// decode tasks idle). Default 16,384 (eight chunks); batches of light traffic stay under it and are written as
-    /// before. A transaction that fails ahead is rolled back and the whole batch is written again as usual.</summary>
-    public long InsertAheadRows { get; init; } = 8 * 2048;
 
     /// <summary>The least <see cref="Capacity"/>: 128 chunks.</summary>
     public const int MinCapacity = 128;
@@ -425,19 +412,10 @@ internal sealed class IngestionPipeline : IDisposable
                         {
                             WriteBatch();
                         }
-                        else
-                        {
-                            InsertAhead();
-                        }
                         break;
                     case ControlStep control:
                         try
                         {
-                            if (_open is not null)
-                            {
-                                // A rebalance step reads or changes what is stored: the batch inserted ahead is written first.
-                                WriteBatch();
-                            }
                             control.Done.SetResult(control.Action());
                         }
                         catch (Exception ex)
@@ -454,7 +432,6 @@ internal sealed class IngestionPipeline : IDisposable
         catch (Exception ex)
         {
             _failure = ex;
-            RollBackAhead();
             _queue.CompleteAdding();
             // Release every rebalance handler waiting on a control step.
             while (_queue.TryTake(out var step))
@@ -575,52 +552,6 @@ internal sealed class IngestionPipeline : IDisposable
     /// <summary>Messages in the batch: the objects of <see cref="_batch"/> and the rows in <see cref="_requests"/>.</summary>
     private long BatchCount => _batch.Count + _requestRows;
 
-    /// <summary>Inserts the batch's requests that wait in DuckDB's chunks into the batch's transaction (begun here
-    /// if need be) once there are <see cref="InsertAheadRows"/> of them and no partition is being left out. A failure
-    /// rolls the transaction back: the batch is then written whole when due, with its usual retries.</summary>
-    private void InsertAhead()
-    {
-        if (_requestRows - _insertedRows < InsertAheadRows || _leaveOut.Count > 0 || !_dropping.IsEmpty)
-        {
-            return;
-        }
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            _open ??= _store.BeginWrite();
-            _open.AppendRequests(_requests.GetRange(_insertedChunks, _requests.Count - _insertedChunks), NothingLeftOut);
-            _timings.AddInsertedAhead(_requestRows - _insertedRows);
-            _insertedChunks = _requests.Count;
-            _insertedRows = _requestRows;
-        }
-        catch (Exception ex)
-        {
-            RollBackAhead();
-            _log.LogWarning(ex, "Inserting {Rows} requests ahead of their batch's commit into {DatabasePath} failed; the batch will be written whole when due",
-                _requestRows - _insertedRows, _store.DatabasePath);
-        }
-        _timings.WriteTicks += Stopwatch.GetTimestamp() - started;
-    }
-
-    private static readonly Dictionary<(string Source, int Partition), (long First, long Last)> NothingLeftOut = new();
-
-    /// <summary>Rolls back the transaction the batch's requests were inserted into ahead, if any.</summary>
-    private void RollBackAhead()
-    {
-        var open = _open;
-        _open = null;
-        _insertedChunks = 0;
-        _insertedRows = 0;
-        try
-        {
-            open?.Dispose();
-        }
-        catch (Exception ex)
-        {
-            _log.LogWarning(ex, "Rolling back the requests inserted ahead into {DatabasePath} failed", _store.DatabasePath);
-        }
-    }
-
     /// <summary>Drops the batch's requests in DuckDB's chunks and forgets the partitions to leave out.</summary>
     private void ClearRequests()
     {
@@ -660,7 +591,6 @@ internal sealed class IngestionPipeline : IDisposable
         }
         if (_batch.NextOffsets.Count == 0)
         {
-            RollBackAhead(); // what it holds belongs to partitions lost meanwhile
             _batch.Clear();
             ClearRequests();
             _batchBytes = 0;
@@ -702,22 +632,6 @@ internal sealed class IngestionPipeline : IDisposable
         {
             try
             {
-                if (_open is { } open)
-                {
-                    // Most of the batch's requests are in this transaction already: the rest, the objects, the offsets.
-                    var rest = _requests.GetRange(_insertedChunks, _requests.Count - _insertedChunks);
-                    try
-                    {
-                        open.AppendRequests(rest, _leaveOut);
-                        open.Append(_batch);
-                        open.Commit();
-                        return open.Appended;
-                    }
-                    finally
-                    {
-                        RollBackAhead(); // after a commit only forgets it; after a failure the retry writes the batch whole
-                    }
-                }
                 return _store.WriteWithRequestChunks(_batch, _requests, _leaveOut);
             }
             catch (Exception ex) when (attempt < 5)
@@ -773,7 +687,7 @@ internal sealed class PipelineTimings
     /// <summary>Writer thread: waiting for decoded chunks to turn into a batch.</summary>
     public long AssembleTicks { get; set; }
 
-    /// <summary>Writer thread: dead letters, <see cref="DuckDbEventStore.Write"/> and requests inserted ahead.</summary>
+    /// <summary>Writer thread: dead letters and <see cref="DuckDbEventStore.Write"/>.</summary>
     public long WriteTicks { get; set; }
 
     /// <summary>Writer thread: waiting for the next chunk (the consumer or decoding is the bottleneck).</summary>
@@ -784,17 +698,9 @@ internal sealed class PipelineTimings
 
     public void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
 
-    private long _insertedAheadRows;
-
-    /// <summary>Requests inserted ahead of their batch's commit (<see cref="IngestionPipeline.InsertAheadRows"/>), a
-    /// rolled-back attempt's included.</summary>
-    public long InsertedAheadRows => Interlocked.Read(ref _insertedAheadRows);
-
-    public void AddInsertedAhead(long rows) => Interlocked.Add(ref _insertedAheadRows, rows);
-
     /// <inheritdoc />
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"decode tasks {S(DecodeTicks):F2} s | writer: assemble (incl. waiting for decode) {S(AssembleTicks):F2} s, write {S(WriteTicks):F2} s (requests inserted ahead of their commit: {InsertedAheadRows:N0}), idle {S(WriterWaitTicks):F2} s | consumer: back-pressure wait {S(ConsumerWaitTicks):F2} s");
+        $"decode tasks {S(DecodeTicks):F2} s | writer: assemble (incl. waiting for decode) {S(AssembleTicks):F2} s, write {S(WriteTicks):F2} s, idle {S(WriterWaitTicks):F2} s | consumer: back-pressure wait {S(ConsumerWaitTicks):F2} s");
 
     private static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
 }

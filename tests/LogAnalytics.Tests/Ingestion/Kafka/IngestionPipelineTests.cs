@@ -18,9 +18,9 @@ public sealed class IngestionPipelineTests : IDisposable
     private readonly DeadLetterPublisher _deadLetters = new(new KafkaOptions { DeadLetterTopic = "" }, NullLogger<DeadLetterPublisher>.Instance);
     private readonly IngestionStatistics _statistics = new();
 
-    private IngestionPipeline Create(int batchMaxEvents = 1000, int batchMaxDelayMs = 600_000, long insertAheadRows = 8 * 2048) =>
+    private IngestionPipeline Create(int batchMaxEvents = 1000, int batchMaxDelayMs = 600_000) =>
         new(_store, new EventDecoder(), _deadLetters, _statistics, TimeProvider.System, NullLogger.Instance, "", batchMaxEvents,
-            TimeSpan.FromMilliseconds(batchMaxDelayMs)) { InsertAheadRows = insertAheadRows };
+            TimeSpan.FromMilliseconds(batchMaxDelayMs));
 
     private static ConsumeResult<byte[]?, byte[]?> Message(int partition, long offset, bool bad = false) => new()
     {
@@ -278,77 +278,6 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(batches, _statistics.Batches);
         Assert.Equal(Expected((0, 0, 40)), StoredPositions());
         Assert.Equal(40, _store.LoadOffsets(Topic)[0]);
-    }
-
-    /// <summary>Under a backlog a growing batch's requests go into its transaction ahead of the commit; what is stored
-    /// is the same as without: every message once, with its offsets, the bad ones quarantined.</summary>
-    [Fact]
-    public void Requests_inserted_ahead_of_their_batchs_commit_are_stored_once_with_the_batch()
-    {
-        using var pipeline = Create(insertAheadRows: 150);
-        pipeline.Start(consumer: null);
-        for (var chunk = 0; chunk < 10; chunk++)
-        {
-            pipeline.Post(Range(chunk % 2, chunk / 2 * 100, 100));
-        }
-        pipeline.Flush([]);
-
-        Assert.True(_statistics.Pipeline.InsertedAheadRows >= 150 * 3, $"inserted ahead: {_statistics.Pipeline.InsertedAheadRows}");
-        Assert.Equal(1, _statistics.Batches);
-        Assert.Equal(Expected((0, 0, 500), (1, 0, 500)), StoredPositions());
-        Assert.Equal(new Dictionary<int, long> { [0] = 500, [1] = 500 }, _store.LoadOffsets(Topic));
-        Assert.Equal(20, Rows("SELECT source_partition, source_offset FROM quarantine").Count);
-        Assert.Equal(980, _statistics.Stored);
-    }
-
-    /// <summary>A partition lost after its requests were inserted ahead: they are deleted again in the same
-    /// transaction, the other partition's are stored, and the lost partition keeps its stored offset.</summary>
-    [Fact]
-    public void A_partition_lost_after_its_requests_were_inserted_ahead_is_left_out()
-    {
-        using var pipeline = Create(insertAheadRows: 150);
-        pipeline.Start(consumer: null);
-        pipeline.Post(Range(0, 0, 100));
-        pipeline.Flush([]);
-        pipeline.Post(Range(0, 100, 100));
-        pipeline.Post(Range(1, 0, 100));
-        WaitFor(() => _statistics.Pipeline.InsertedAheadRows >= 150);
-        pipeline.Drop([(Topic, 0)]);
-        pipeline.Flush([]);
-
-        Assert.Equal(Expected((0, 0, 100), (1, 0, 100)), StoredPositions());
-        Assert.Equal(new Dictionary<int, long> { [0] = 100, [1] = 100 }, _store.LoadOffsets(Topic));
-    }
-
-    /// <summary>A batch whose commit fails after requests were inserted ahead: its transaction rolls back and the
-    /// retry writes the whole batch, every message once.</summary>
-    [Fact]
-    public void A_failed_commit_after_requests_were_inserted_ahead_is_retried_with_the_whole_batch()
-    {
-        using var pipeline = Create(insertAheadRows: 150);
-        pipeline.Start(consumer: null);
-        pipeline.Post(Range(0, 0, 100));
-        pipeline.Post(Range(0, 100, 100));
-        WaitFor(() => _statistics.Pipeline.InsertedAheadRows >= 150);
-        // The writer waits for the next chunk with the transaction open: dropping the offsets table inside it makes
-        // its commit fail (and the rollback brings the table back for the retry).
-        _store.Execute("DROP TABLE ingest_offsets");
-        pipeline.Flush([]);
-
-        Assert.Equal(Expected((0, 0, 200)), StoredPositions());
-        Assert.Equal(200, _store.LoadOffsets(Topic)[0]);
-        Assert.Equal(196, _statistics.Stored);
-        Assert.False(pipeline.Failed);
-    }
-
-    private static void WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            Thread.Yield();
-        }
-        Assert.True(condition(), "condition not met within 30 s");
     }
 
     [Fact]
