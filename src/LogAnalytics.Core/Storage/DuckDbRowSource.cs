@@ -38,7 +38,9 @@ internal interface IDuckDbChunkSource
 /// filling the chunks DuckDB asks for with <see cref="IDuckDbRowProducer.Fill"/>. Unlike an appender, whose one thread
 /// does all of DuckDB's storage work (statistics, dictionary and FSST analysis, compression), the insert compresses
 /// row groups on every thread, as <c>read_json</c> does (README, Benchmarks: "Replay through DuckDB's own parallel
-/// insert").
+/// insert"). Replay fills the chunks on DuckDB's threads (<see cref="IDuckDbRowProducer"/>); the Kafka writer's
+/// requests are in DuckDB's chunks already, and the scan hands their vectors over by reference
+/// (<see cref="IDuckDbChunkSource"/>).
 /// </summary>
 internal static unsafe class DuckDbRowSource
 {
