@@ -53,8 +53,7 @@ internal sealed class DuckDbChunkAppender : DuckDbChunkWriter, IDisposable
             var count = (int)NativeMethods.Appender.DuckDBAppenderColumnCount(appender);
             if (count != columns.Count)
             {
-                throw new InvalidOperationException(
-                    $"Table {table} has {count} columns but the store writes {columns.Count}: the database's schema does not match this version of LogAnalytics (check sql/migrations).");
+                throw SchemaMismatch($"Table {table} has {count} columns but the store writes {columns.Count}");
             }
             for (var i = 0; i < count; i++)
             {
@@ -63,8 +62,7 @@ internal sealed class DuckDbChunkAppender : DuckDbChunkWriter, IDisposable
                 var id = NativeMethods.LogicalType.DuckDBGetTypeId(type);
                 if (id != columns[i])
                 {
-                    throw new InvalidOperationException(
-                        $"Column {i + 1} of table {table} is {id} but the store writes {columns[i]}: the database's schema does not match this version of LogAnalytics (check sql/migrations).");
+                    throw SchemaMismatch($"Column {i + 1} of table {table} is {id} but the store writes {columns[i]}");
                 }
             }
             var handles = types.Select(t => t.DangerousGetHandle()).ToArray();
@@ -81,6 +79,11 @@ internal sealed class DuckDbChunkAppender : DuckDbChunkWriter, IDisposable
             throw;
         }
     }
+
+    /// <summary>The error for a table whose columns are not those this version writes (<paramref name="what"/> says
+    /// which).</summary>
+    internal static InvalidOperationException SchemaMismatch(string what) =>
+        new($"{what}: the database's schema does not match this version of LogAnalytics (check sql/migrations).");
 
     /// <summary>Hands the rows still in the chunk to DuckDB and closes the appender, which adds everything appended
     /// to the table in the connection's transaction. Constraint violations surface here.</summary>

@@ -7,8 +7,8 @@ namespace LogAnalytics.Storage;
 /// <c>requests</c> rows written into DuckDB data chunks as soon as they are decoded, ahead of the transaction that
 /// stores them: the Kafka pipeline's decode tasks fill one of these per chunk of consumed messages on the thread pool,
 /// and the writer hands DuckDB their vectors by reference when the batch is stored
-/// (<see cref="DuckDbWriteTransaction.AppendRequests"/>, an <c>INSERT ... SELECT</c> from <see cref="Scan"/>). The rows live in DuckDB's memory, not on the .NET heap: a
-/// batch under a backlog holds a quarter of a million requests for up to two seconds, and as .NET objects each of
+/// (<see cref="DuckDbWriteTransaction.AppendRequests"/>, an <c>INSERT ... SELECT</c> from <see cref="Scan"/>). The
+/// rows live in DuckDB's memory, not on the .NET heap: a batch under a backlog holds a quarter of a million requests for up to two seconds, and as .NET objects each of
 /// them survived two or three collections, which paused every thread of the worker, the consumer included (README,
 /// Benchmarks: "Kafka requests decoded into DuckDB's chunks").
 /// </summary>
@@ -91,7 +91,8 @@ internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposabl
         }
     }
 
-    /// <summary>The rows of <paramref name="sets"/> for <see cref="DuckDbRowSource.InsertInto(DuckDB.NET.Data.DuckDBConnection, string, IDuckDbChunkSource, int)"/>,
+    /// <summary>The rows of <paramref name="sets"/> for
+    /// <see cref="DuckDbRowSource.InsertInto(DuckDB.NET.Data.DuckDBConnection, string, IDuckDbChunkSource, int)"/>,
     /// with <c>ingested_at</c> = <paramref name="ingestedAt"/>: DuckDB takes each chunk's vectors by reference. The
     /// chunks keep their rows (a failed transaction is retried with them).</summary>
     internal static IDuckDbChunkSource Scan(IReadOnlyList<DuckDbRequestChunks> sets, DateTimeOffset ingestedAt)
@@ -137,7 +138,8 @@ internal sealed unsafe class DuckDbRequestChunks : DuckDbChunkWriter, IDisposabl
             var (chunk, rows) = chunks[i];
             for (var column = 0; column < Types.Length; column++)
             {
-                DuckDbNative.VectorReferenceVector(DuckDbNative.DataChunkGetVector(output, (ulong)column), DuckDbNative.DataChunkGetVector(chunk, (ulong)column));
+                DuckDbNative.VectorReferenceVector(
+                    DuckDbNative.DataChunkGetVector(output, (ulong)column), DuckDbNative.DataChunkGetVector(chunk, (ulong)column));
             }
             return rows;
         }

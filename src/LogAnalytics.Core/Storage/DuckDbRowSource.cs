@@ -7,7 +7,8 @@ using DuckDB.NET.Native;
 
 namespace LogAnalytics.Storage;
 
-/// <summary>Rows produced on DuckDB's own threads for <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/>.</summary>
+/// <summary>Rows produced on DuckDB's own threads for
+/// <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/>.</summary>
 internal interface IDuckDbRowProducer
 {
     /// <summary>State of one of DuckDB's threads scanning the producer (called once per thread).</summary>
@@ -15,12 +16,14 @@ internal interface IDuckDbRowProducer
 
     /// <summary>Fills <paramref name="writer"/> (pointed at an empty chunk) until it is full or the producer has
     /// nothing more for this thread; returning with no row written ends this thread's scan. May block waiting for
-    /// input. An exception fails the statement, and <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/> rethrows it.</summary>
+    /// input. An exception fails the statement, and
+    /// <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbRowProducer, int)"/> rethrows it.</summary>
     void Fill(object threadState, DuckDbChunkWriter writer);
 }
 
-/// <summary>Rows already written into DuckDB data chunks ahead of <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbChunkSource, int)"/>:
-/// the scan hands DuckDB each chunk's vectors by reference instead of copying its rows.</summary>
+/// <summary>Rows already written into DuckDB data chunks ahead of
+/// <see cref="DuckDbRowSource.InsertInto(DuckDBConnection, string, IDuckDbChunkSource, int)"/>: the scan hands DuckDB
+/// each chunk's vectors by reference instead of copying its rows.</summary>
 internal interface IDuckDbChunkSource
 {
     /// <summary>The DuckDB type of every column the chunks hold, in order (checked against the table's).</summary>
@@ -204,7 +207,7 @@ internal static unsafe class DuckDbRowSource
                 var t = type;
                 DuckDbNative.DestroyLogicalType(ref t);
             }
-            throw new InvalidOperationException($"{mismatch}: the database's schema does not match this version of LogAnalytics (check sql/migrations).");
+            throw DuckDbChunkAppender.SchemaMismatch(mismatch);
         }
     }
 
