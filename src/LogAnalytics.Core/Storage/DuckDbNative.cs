@@ -109,7 +109,4 @@ internal static unsafe partial class DuckDbNative
     /// .NET's UTF-8 encoder produced, which are valid by construction.</summary>
     [LibraryImport(Library, EntryPoint = "duckdb_unsafe_vector_assign_string_element_len")]
     public static partial void UnsafeVectorAssignStringElementLength(nint vector, ulong index, byte* bytes, ulong length);
-
-    [LibraryImport(Library, EntryPoint = "duckdb_append_data_chunk")]
-    public static partial int AppendDataChunk(nint appender, nint chunk);
 }

@@ -195,11 +195,11 @@ internal static unsafe class DuckDbRowSource
 
     private static void CheckColumns(string table, nint[] types, IReadOnlyList<DuckDBType> expected)
     {
-        var mismatch = types.Length != expected.Count
-            ? $"Table {table} has {types.Length} columns but the store writes {expected.Count}"
-            : Enumerable.Range(0, types.Length).Where(i => (DuckDBType)DuckDbNative.GetTypeId(types[i]) != expected[i])
-                .Select(i => $"Column {i + 1} of table {table} is {(DuckDBType)DuckDbNative.GetTypeId(types[i])} but the store writes {expected[i]}")
-                .FirstOrDefault();
+        var ids = types.Select(t => (DuckDBType)DuckDbNative.GetTypeId(t)).ToList();
+        var mismatch = ids.Count != expected.Count
+            ? $"Table {table} has {ids.Count} columns but the store writes {expected.Count}"
+            : ids.Select((id, i) => id == expected[i] ? null : $"Column {i + 1} of table {table} is {id} but the store writes {expected[i]}")
+                .FirstOrDefault(m => m is not null);
         if (mismatch is not null)
         {
             foreach (var type in types)
